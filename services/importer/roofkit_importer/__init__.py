@@ -1,0 +1,1 @@
+"""roofkit_importer."""
