@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --against) against=${2:?--against needs a git revision}; shift 2 ;;
     --against=*) against=${1#--against=}; shift ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
