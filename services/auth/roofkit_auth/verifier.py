@@ -1,0 +1,128 @@
+"""Verifying an API key: format, lookup by hash, state, expiry — with a cache.
+
+The cache holds positive and negative answers by key hash. ``keys.changed`` drops entries at
+once (by key id or workspace id, or everything), so revocation, deletion and suspension apply on
+every replica as soon as the broadcast arrives; expiry is checked against the clock on every
+call, cached or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from roofkit_auth.repository import KeyRecord, KeyStore
+from roofkit_events import apikeys
+
+
+class Decision(StrEnum):
+    OK = "ok"
+    MISSING = "api_key_missing"
+    MALFORMED = "api_key_malformed"
+    UNKNOWN = "api_key_unknown"
+    REVOKED = "api_key_revoked"
+    DELETED = "api_key_deleted"
+    EXPIRED = "api_key_expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    decision: Decision
+    record: KeyRecord | None = None
+
+
+@dataclass(slots=True)
+class _Entry:
+    record: KeyRecord | None
+    expires: float
+
+
+class Verifier:
+    """Decides whether a presented key is valid. One per auth process."""
+
+    def __init__(
+        self,
+        store: KeyStore,
+        *,
+        ttl_s: float,
+        negative_ttl_s: float,
+        max_entries: int,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._store = store
+        self._ttl = ttl_s
+        self._negative_ttl = negative_ttl_s
+        self._max = max_entries
+        self._clock = clock
+        self._now = now
+        self._cache: OrderedDict[bytes, _Entry] = OrderedDict()
+        self.used: set[str] = set()
+
+    async def verify(self, key: str) -> Verdict:
+        if not key:
+            return Verdict(Decision.MISSING)
+        if not apikeys.well_formed(key):
+            return Verdict(Decision.MALFORMED)
+        digest = apikeys.key_hash(key)
+        record = await self._lookup(digest)
+        if record is None or not hmac.compare_digest(record.key_hash, digest):
+            return Verdict(Decision.UNKNOWN)
+        if record.key_state == "deleted" or record.workspace_state == "deleted":
+            return Verdict(Decision.DELETED, record)
+        if record.key_state == "revoked":
+            return Verdict(Decision.REVOKED, record)
+        if record.expires_at is not None and record.expires_at <= self._now():
+            return Verdict(Decision.EXPIRED, record)
+        self.used.add(record.key_id)
+        return Verdict(Decision.OK, record)
+
+    async def _lookup(self, digest: bytes) -> KeyRecord | None:
+        entry = self._cache.get(digest)
+        if entry is not None and entry.expires > self._clock():
+            self._cache.move_to_end(digest)
+            return entry.record
+        record = await self._store.find_by_hash(digest)
+        ttl = self._ttl if record is not None else self._negative_ttl
+        self._cache[digest] = _Entry(record, self._clock() + ttl)
+        self._cache.move_to_end(digest)
+        while len(self._cache) > self._max:
+            self._cache.popitem(last=False)
+        return record
+
+    def invalidate(
+        self,
+        *,
+        key_ids: Iterable[str] = (),
+        workspace_ids: Iterable[str] = (),
+        everything: bool,
+    ) -> int:
+        """Drop cached entries of these keys / workspaces, and every negative entry.
+
+        Negative entries go too: a key created just now may have been looked up (and found
+        unknown) a moment before. Returns how many entries were dropped.
+        """
+        if everything:
+            dropped = len(self._cache)
+            self._cache.clear()
+            return dropped
+        keys, spaces = set(key_ids), set(workspace_ids)
+        doomed = [
+            digest
+            for digest, entry in self._cache.items()
+            if entry.record is None
+            or entry.record.key_id in keys
+            or entry.record.workspace_id in spaces
+        ]
+        for digest in doomed:
+            del self._cache[digest]
+        return len(doomed)
+
+    def take_used(self) -> set[str]:
+        used, self.used = self.used, set()
+        return used

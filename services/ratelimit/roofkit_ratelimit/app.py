@@ -1,0 +1,60 @@
+"""The rate-limit process: composition root (``serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from roofkit_events import subjects
+from roofkit_events.ratelimit.v1 import ratelimit_pb2
+from roofkit_ratelimit import handlers
+from roofkit_ratelimit.limiter import FixedWindowLimiter
+from roofkit_ratelimit.settings import RateLimitSettings
+from roofkit_ratelimit.store import PostgresWindowStore, WindowStore
+from roofkit_runtime import db, natsio, ops
+from roofkit_runtime.errors import DependencyUnavailable
+
+log = logging.getLogger(__name__)
+
+
+async def _purge(store: WindowStore, every_s: float) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        with contextlib.suppress(DependencyUnavailable):
+            await store.purge(dt.datetime.now(dt.UTC))
+
+
+async def serve(settings: RateLimitSettings) -> None:
+    """Answer ``roofkit.ratelimit.v1.take`` until SIGTERM."""
+    stop = ops.stop_event()
+    engine = db.create_engine(
+        settings.database_url.get_secret_value(), pool_size=settings.db_pool_size
+    )
+    store = PostgresWindowStore(engine)
+    limiter = FixedWindowLimiter(store)
+    nc = await natsio.connect(settings.nats_url, name="roofkit-ratelimit")
+    await natsio.serve(
+        nc,
+        subjects.RATELIMIT_TAKE,
+        ratelimit_pb2.TakeRequest,
+        handlers.take_handler(limiter),
+        queue=subjects.RATELIMIT_QUEUE_GROUP,
+    )
+    purger = asyncio.create_task(_purge(store, settings.purge_every_s))
+
+    async def readiness() -> dict[str, bool]:
+        return {"nats": nc.is_connected}
+
+    log.info("ratelimit serving", extra={"subject": subjects.RATELIMIT_TAKE})
+    try:
+        await ops.run_until_stopped(
+            ops.server(ops.app(readiness), host=settings.http_host, port=settings.http_port),
+            stop,
+        )
+    finally:
+        purger.cancel()
+        with contextlib.suppress(Exception):
+            await nc.drain()
+        await engine.dispose()

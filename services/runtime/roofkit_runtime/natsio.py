@@ -1,0 +1,190 @@
+"""NATS request/serve helpers with explicit timeouts and reconnects.
+
+Every request has a timeout. A timeout, "no responders" or a connection that is closed or
+reconnecting all become :class:`~roofkit_runtime.errors.DependencyUnavailable`, which the edge
+answers with 503 — never a 401 or a 500. Requests carry ``X-Request-Id`` and ``traceparent`` in
+NATS headers; the serve helper puts the request id back into the logging context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
+import nats
+import nats.errors
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+
+from roofkit_runtime import logs, metrics
+from roofkit_runtime.errors import BrokerUnavailable, ResponderUnavailable
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-Id"
+TRACEPARENT_HEADER = "traceparent"
+
+
+class ProtoMessage(Protocol):
+    def SerializeToString(self, *, deterministic: bool = ...) -> bytes: ...  # noqa: N802
+    def ParseFromString(self, serialized: bytes, /) -> int: ...  # noqa: N802
+
+
+Req = TypeVar("Req", bound=ProtoMessage)
+Rep = TypeVar("Rep", bound=ProtoMessage)
+
+
+async def connect(url: str, *, name: str, connect_deadline_s: float = 30.0) -> NatsClient:
+    """Connect to NATS, retrying until ``connect_deadline_s``; reconnect forever afterwards."""
+    deadline = time.monotonic() + connect_deadline_s
+    delay = 0.1
+    while True:
+        try:
+            return await nats.connect(
+                servers=[u.strip() for u in url.split(",")],
+                name=name,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+                ping_interval=5,
+                max_outstanding_pings=2,
+                error_cb=_log_error,
+                disconnected_cb=_log_disconnected,
+                reconnected_cb=_log_reconnected,
+            )
+        except (TimeoutError, OSError, nats.errors.Error) as exc:
+            if time.monotonic() + delay > deadline:
+                raise BrokerUnavailable(f"cannot connect to NATS at {url}") from exc
+            log.warning("nats connect failed, retrying", extra={"error": str(exc)})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+async def _log_error(exc: Exception) -> None:
+    log.warning("nats error", extra={"error": repr(exc)})
+
+
+async def _log_disconnected() -> None:
+    log.warning("nats disconnected")
+
+
+async def _log_reconnected() -> None:
+    log.info("nats reconnected")
+
+
+def _traceparent() -> str:
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+async def request(
+    nc: NatsClient,
+    subject: str,
+    message: ProtoMessage,
+    reply_type: type[Rep],
+    *,
+    timeout_s: float,
+) -> Rep:
+    """Send ``message`` to ``subject`` and decode the reply, or raise DependencyUnavailable."""
+    if not nc.is_connected:
+        raise BrokerUnavailable("not connected to NATS")
+    headers = {TRACEPARENT_HEADER: _traceparent()}
+    request_id = logs.request_id_var.get()
+    if request_id is not None:
+        headers[REQUEST_ID_HEADER] = request_id
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        msg = await nc.request(
+            subject, message.SerializeToString(), timeout=timeout_s, headers=headers
+        )
+    except nats.errors.NoRespondersError as exc:
+        outcome = "no_responders"
+        raise ResponderUnavailable(f"no responders on {subject}") from exc
+    except (TimeoutError, nats.errors.TimeoutError) as exc:
+        outcome = "timeout"
+        raise ResponderUnavailable(f"request to {subject} timed out") from exc
+    except (
+        nats.errors.ConnectionClosedError,
+        nats.errors.ConnectionReconnectingError,
+        nats.errors.ConnectionDrainingError,
+        nats.errors.StaleConnectionError,
+        nats.errors.OutboundBufferLimitError,
+    ) as exc:
+        outcome = "disconnected"
+        raise BrokerUnavailable("NATS connection unavailable") from exc
+    finally:
+        metrics.NATS_REQUEST_SECONDS.labels(subject=subject, outcome=outcome).observe(
+            time.perf_counter() - started
+        )
+    reply = reply_type()
+    reply.ParseFromString(msg.data)
+    return reply
+
+
+async def serve(
+    nc: NatsClient,
+    subject: str,
+    request_type: type[Req],
+    handler: Callable[[Req], Awaitable[ProtoMessage]],
+    *,
+    queue: str,
+) -> Subscription:
+    """Answer requests on ``subject`` in queue group ``queue`` with ``handler``."""
+
+    async def on_message(msg: Msg) -> None:
+        token = logs.request_id_var.set((msg.headers or {}).get(REQUEST_ID_HEADER))
+        started = time.perf_counter()
+        try:
+            req = request_type()
+            try:
+                req.ParseFromString(msg.data)
+            except Exception:  # a protobuf DecodeError: answer nothing, the caller times out
+                log.warning("undecodable request", extra={"subject": subject})
+                return
+            reply = await handler(req)
+            await msg.respond(reply.SerializeToString())
+        except Exception:
+            log.exception("handler failed", extra={"subject": subject})
+        finally:
+            metrics.NATS_SERVE_SECONDS.labels(subject=subject).observe(
+                time.perf_counter() - started
+            )
+            logs.request_id_var.reset(token)
+
+    return await nc.subscribe(subject, queue=queue, cb=on_message)
+
+
+async def listen(
+    nc: NatsClient,
+    subject: str,
+    message_type: type[Req],
+    handler: Callable[[Req], Awaitable[None]],
+) -> Subscription:
+    """Receive every broadcast on ``subject`` (no queue group: each replica gets each message)."""
+
+    async def on_message(msg: Msg) -> None:
+        message = message_type()
+        try:
+            message.ParseFromString(msg.data)
+            await handler(message)
+        except Exception:
+            log.exception("broadcast handler failed", extra={"subject": subject})
+
+    return await nc.subscribe(subject, cb=on_message)
+
+
+async def publish(nc: NatsClient, subject: str, message: ProtoMessage) -> None:
+    """Publish a broadcast and flush it, or raise BrokerUnavailable."""
+    if not nc.is_connected:
+        raise BrokerUnavailable("not connected to NATS")
+    try:
+        await nc.publish(subject, message.SerializeToString())
+        await nc.flush(timeout=2)
+    except (TimeoutError, nats.errors.Error) as exc:
+        raise BrokerUnavailable(f"cannot publish to {subject}") from exc
