@@ -1,0 +1,121 @@
+"""CSV (and other delimited text) reports.
+
+Encoding: UTF-8 (with or without BOM), else cp1252. Delimiter: sniffed among ``,`` ``;`` tab and
+``|`` by which one splits the first lines most consistently. Rows, columns and field sizes are
+bounded by :class:`ParseLimits`; the rows are then read by :mod:`roofkit_importer.parsers.tables`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from roofkit_importer.parsers import tables
+from roofkit_importer.parsers.errors import ParseError
+from roofkit_importer.parsers.limits import ParseLimits
+from roofkit_importer.parsers.result import ParseResult, Source
+from roofkit_importer.report.assembly import ReportBuilder
+
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_LINES = 30
+
+
+def decode(data: bytes, name: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ParseError.for_file(
+                "report_unreadable", name, "text_encoding_unknown", "The text is not valid UTF-16."
+            ) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # cp1252 leaves five bytes undefined; those mean the file is not text we know.
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ParseError.for_file(
+            "report_unreadable",
+            name,
+            "text_encoding_unknown",
+            "The text is neither UTF-8 nor Windows-1252.",
+        ) from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    lines = [line for line in text.splitlines()[:SNIFF_LINES] if line.strip()]
+    best, best_score = ",", -1.0
+    for delimiter in DELIMITERS:
+        counts = [_count_outside_quotes(line, delimiter) for line in lines]
+        used = [c for c in counts if c > 0]
+        if not used:
+            continue
+        # Many lines split, and split alike: the most frequent count, weighted by how often.
+        mode = max(set(used), key=used.count)
+        score = used.count(mode) * (1.0 + min(mode, 10) / 10.0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            count += 1
+    return count
+
+
+def read_rows(text: str, name: str, limits: ParseLimits) -> list[list[tables.Cell]]:
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[tables.Cell]] = []
+    try:
+        for row in reader:
+            if len(rows) >= limits.max_rows:
+                raise ParseError.for_file(
+                    "report_unreadable",
+                    name,
+                    "csv_too_many_rows",
+                    f"The file has more than {limits.max_rows} rows.",
+                )
+            fields = row[: limits.max_columns]
+            if any(len(field) > limits.max_field_bytes for field in fields):
+                raise ParseError.for_file(
+                    "report_unreadable",
+                    name,
+                    "csv_field_too_large",
+                    f"A field is longer than {limits.max_field_bytes} characters.",
+                )
+            rows.append([field.strip() or None for field in fields])
+    except csv.Error as exc:
+        raise ParseError.for_file(
+            "report_unreadable", name, "csv_malformed", f"The CSV cannot be read: {exc}."
+        ) from exc
+    return rows
+
+
+def parse(source: Source, limits: ParseLimits) -> ParseResult:
+    data = source.path.read_bytes()
+    if b"\x00" in data:
+        raise ParseError.for_file(
+            "report_unreadable", source.name, "csv_malformed", "The text contains NUL bytes."
+        )
+    text = decode(data, source.name)
+    rows = read_rows(text, source.name, limits)
+    builder = ReportBuilder(file=source.name, method="csv")
+    if not tables.interpret([tables.Sheet(name=None, rows=rows)], builder):
+        raise ParseError.for_file(
+            "report_unsupported",
+            source.name,
+            "no_measurements",
+            "No roof measurements were found: no summary labels, facet table or edge table.",
+        )
+    report = builder.build()
+    return ParseResult(report=report, files=[source.as_file()], warnings=report.quality.warnings)

@@ -1,0 +1,112 @@
+"""Detection by content, never by file name (report-model.md "Detection").
+
+``detect`` looks only at the first few KiB; ``detect_path`` refines a ZIP into XLSX by reading the
+archive's central directory (the workbook part is not always near the start of the file).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from enum import StrEnum
+from pathlib import Path
+
+HEAD_BYTES = 8192
+
+
+class Format(StrEnum):
+    PDF = "pdf"
+    XML = "xml"
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+    DXF = "dxf"
+    ZIP = "zip"
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_BINARY_DXF = b"AutoCAD Binary DXF\r\n\x1a\x00"
+_DXF_ASCII = re.compile(rb"^\s*(?:999\s*\r?\n[^\n]*\n\s*)?0\s*\r?\n\s*SECTION\s*\r?\n", re.I)
+_XML_START = re.compile(rb"^\s*<(?:\?xml|!--|!DOCTYPE|[A-Za-z_])")
+_TEXT_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+
+
+def _strip_bom(head: bytes) -> bytes:
+    for bom in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :]
+    return head
+
+
+def _zip_kind(head: bytes) -> Format:
+    # Local file headers near the start name the parts; OOXML writers put [Content_Types].xml
+    # and xl/ parts first. detect_path() settles the rest from the central directory.
+    if b"xl/workbook.xml" in head or re.search(rb"PK\x03\x04.{26}xl/", head, re.S):
+        return Format.XLSX
+    return Format.ZIP
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head.strip():
+        return False
+    if b"\x00" in head:
+        return False
+    sample = head[:HEAD_BYTES]
+    if len(_TEXT_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+        return False
+    try:
+        sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the head boundary is still UTF-8.
+        if exc.start >= len(sample) - 4:
+            return True
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return printable >= 0.97 * len(text)
+
+
+def detect(head: bytes) -> Format | None:
+    """The format of a file from its first bytes, or ``None`` when it is none we import."""
+    if head.startswith(b"%PDF-") or head[:1024].find(b"%PDF-") != -1:
+        return Format.PDF
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(head)
+    if head.startswith(_BINARY_DXF):
+        return Format.DXF
+    body = _strip_bom(head)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            body = head.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if _DXF_ASCII.match(body):
+        return Format.DXF
+    if _XML_START.match(body):
+        return Format.XML
+    stripped = body.lstrip()
+    if stripped[:1] in (b"{", b"[") and _looks_like_text(body):
+        return Format.JSON
+    if _looks_like_text(body):
+        return Format.CSV
+    return None
+
+
+def detect_path(path: Path) -> Format | None:
+    """:func:`detect`, with ZIP containers told apart by their entries."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    found = detect(head)
+    if found in (Format.ZIP, Format.XLSX):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist()[:10_000])
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return found
+        if "xl/workbook.xml" in names:
+            return Format.XLSX
+        return Format.ZIP
+    return found

@@ -1,0 +1,39 @@
+"""The parser table: one line per format, one module per parser.
+
+Each module named here defines ``parse(source: Source, limits: ParseLimits) -> ParseResult``.
+Modules are imported on first use (and ahead of time by :func:`preload`, which parser worker
+processes call at start so that the first request pays no import cost).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+from roofkit_importer.parsers.detection import Format
+from roofkit_importer.parsers.limits import ParseLimits
+from roofkit_importer.parsers.result import ParseResult, Source
+
+
+class Parser(Protocol):
+    def __call__(self, source: Source, limits: ParseLimits, /) -> ParseResult: ...
+
+
+PARSERS: dict[Format, str] = {
+    Format.CSV: "roofkit_importer.parsers.csv_table",
+}
+
+
+def lookup(fmt: Format) -> Parser | None:
+    """The parser for ``fmt``, or ``None`` when no parser is registered for it."""
+    module_name = PARSERS.get(fmt)
+    if module_name is None:
+        return None
+    module = importlib.import_module(module_name)
+    parser: Parser = module.parse
+    return parser
+
+
+def preload() -> None:
+    for fmt in PARSERS:
+        lookup(fmt)

@@ -1,0 +1,356 @@
+"""Reading spreadsheets of roof measurements, shared by the CSV and XLSX parsers.
+
+A sheet holds any of three shapes (report-model.md "CSV / XLSX"): a key/value summary (labels in
+the first column), a facet table (one row per facet) and an edge table (one row per edge). Header
+rows are found by a synonym table in the first :data:`HEADER_SEARCH_ROWS` rows; a header may span
+two rows (``Area`` over ``(sq ft)``). Units come from the header text or the cell's own suffix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from roofkit_importer.parsers import summary_labels
+from roofkit_importer.report.assembly import ReportBuilder, StructureDraft
+from roofkit_importer.report.edge_types import edge_type, known_edge_type
+from roofkit_importer.report.model import (
+    EdgeTotal,
+    EdgeTotals,
+    Facet,
+    FacetKind,
+    Geometry,
+    Pitch,
+    Summary,
+)
+from roofkit_importer.report.totals import from_facets
+from roofkit_importer.report.units import (
+    area_unit,
+    length_unit,
+    parse_area_sqft,
+    parse_length_ft,
+    parse_number,
+    parse_pitch,
+    true_area,
+)
+
+Cell = str | float | int | None
+HEADER_SEARCH_ROWS = 20
+
+_ROLE_WORDS: dict[str, str] = {}
+for _role, _words in {
+    "facet": (
+        "facet facetid facetname facetlabel face faceid facename plane planeid planename "
+        "section roofplane roofface designator"
+    ),
+    "label": "id label name line lineid edgeid edgename segment",
+    "area": (
+        "area truearea slopedarea roofarea facetarea surfacearea slopearea actualarea "
+        "pitchedarea sqft squarefeet"
+    ),
+    "plan_area": (
+        "planarea projectedarea footprintarea flatarea 2darea horizontalarea planviewarea footprint"
+    ),
+    "pitch": "pitch slope roofpitch facetpitch",
+    "structure": "structure structureid structurename building buildingid bldg roofid",
+    "azimuth": "azimuth orientation direction aspect facing",
+    "type": "type kind category edgetype linetype edgekind facettype edge",
+    "length": "length len lf linearfeet linearft edgelength totallength measurement",
+    "count": "count qty quantity",
+}.items():
+    for _word in _words.split():
+        _ROLE_WORDS[_word] = _role
+
+_UNIT_WORDS = {"sq", "ft", "sqft", "m", "m2", "m²", "in", "feet", "sf", "meters", "metres", "deg"}
+_TOTAL_WORDS = re.compile(r"^\s*(grand\s+)?(total|sum|totals)\b", re.I)
+_PENETRATION_WORDS = ("penetration", "skylight", "chimney", "vent", "opening")
+
+
+@dataclass
+class Sheet:
+    """The rows of one CSV file or worksheet; ``name`` is ``None`` for CSV."""
+
+    name: str | None
+    rows: list[list[Cell]]
+
+    def locator(self, row: int, col: int) -> str:
+        if self.name is None:
+            return f"row {row + 1}, column {col + 1}"
+        return f"{self.name}!{column_letter(col)}{row + 1}"
+
+
+def column_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _header_key(text: str) -> str:
+    words = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text.lower())
+    tokens = [t for t in re.split(r"[^a-z0-9²]+", words) if t]
+    kept = [t for t in tokens if t not in _UNIT_WORDS] or tokens
+    return "".join(kept)
+
+
+@dataclass
+class Header:
+    row: int
+    data_start: int
+    roles: dict[str, int]
+    texts: dict[int, str]
+
+    @property
+    def kind(self) -> str | None:
+        if "area" in self.roles or "plan_area" in self.roles:
+            return "facet"
+        if "length" in self.roles and ("type" in self.roles or "label" in self.roles):
+            return "edge"
+        return None
+
+
+def _roles(cells: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+    roles: dict[str, int] = {}
+    texts: dict[int, str] = {}
+    for col, text in enumerate(cells):
+        if not text or (parse_number(text) is not None and not re.search(r"[a-z]", text, re.I)):
+            continue
+        role = _ROLE_WORDS.get(_header_key(text))
+        if role is None or role in roles:
+            continue
+        roles[role] = col
+        texts[col] = text
+    # With no separate facet column, a label column names the facet.
+    if "facet" not in roles and "label" in roles and ("area" in roles or "plan_area" in roles):
+        roles["facet"] = roles.pop("label")
+    return roles, texts
+
+
+def find_header(sheet: Sheet) -> Header | None:
+    best: Header | None = None
+    limit = min(len(sheet.rows), HEADER_SEARCH_ROWS)
+    for index in range(limit):
+        cells = [_text(c) for c in sheet.rows[index]]
+        candidates = [(cells, index + 1)]
+        if index + 1 < len(sheet.rows):
+            below = [_text(c) for c in sheet.rows[index + 1]]
+            width = max(len(cells), len(below))
+            merged = [
+                " ".join(part for part in (_cell(cells, i), _cell(below, i)) if part).strip()
+                for i in range(width)
+            ]
+            if not any(
+                parse_number(t) is not None and not re.search(r"[a-z]", t, re.I) for t in below
+            ):
+                candidates.append((merged, index + 2))
+        for texts_row, start in candidates:
+            roles, texts = _roles(texts_row)
+            header = Header(row=index, data_start=start, roles=roles, texts=texts)
+            if header.kind is None:
+                continue
+            if best is None or len(header.roles) > len(best.roles):
+                best = header
+        if best is not None:
+            return best
+    return best
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index] if index < len(cells) else ""
+
+
+def _value(row: list[Cell], col: int | None) -> Cell:
+    if col is None or col >= len(row):
+        return None
+    return row[col]
+
+
+@dataclass
+class _Tables:
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    edges: dict[str, dict[str, EdgeTotal]] = field(default_factory=dict)
+    reported_total_area: float | None = None
+
+
+def _facet_kind(text: str) -> FacetKind:
+    lowered = text.lower()
+    if any(word in lowered for word in _PENETRATION_WORDS):
+        return "penetration"
+    if "wall" in lowered:
+        return "wall"
+    return "roof"
+
+
+def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBuilder) -> int:
+    roles = header.roles
+    area_unit_name = area_unit(header.texts.get(roles.get("area", -1), "")) or "sqft"
+    plan_unit = area_unit(header.texts.get(roles.get("plan_area", -1), "")) or "sqft"
+    read = 0
+    for r in range(header.data_start, len(sheet.rows)):
+        row = sheet.rows[r]
+        label = _text(_value(row, roles.get("facet")))
+        area = parse_area_sqft(_value(row, roles.get("area")), area_unit_name)
+        plan = parse_area_sqft(_value(row, roles.get("plan_area")), plan_unit)
+        if _TOTAL_WORDS.match(label):
+            if area is not None:
+                tables.reported_total_area = area
+                builder.record(
+                    "summary.total_area_sqft", sheet.locator(r, roles.get("area", 0)), area
+                )
+            continue
+        if area is None and plan is None:
+            continue
+        raw_pitch = _value(row, roles.get("pitch"))
+        pitch: Pitch | None = parse_pitch(
+            raw_pitch.strip() if isinstance(raw_pitch, str) else raw_pitch
+        )
+        if area is None and plan is not None and pitch is not None:
+            area = true_area(plan, pitch.rise)
+        if area is None or area < 0 or (plan is not None and plan < 0):
+            continue
+        structure = _text(_value(row, roles.get("structure"))) or "1"
+        kind = _facet_kind(_text(_value(row, roles.get("type"))) + " " + label)
+        azimuth = parse_number(_value(row, roles.get("azimuth")))
+        facets = tables.facets.setdefault(structure, [])
+        facet = Facet(
+            id=label or f"F{len(facets) + 1}",
+            label=label or None,
+            kind=kind,
+            pitch=pitch,
+            area_sqft=round(area, 4),
+            plan_area_sqft=None if plan is None else round(plan, 4),
+            azimuth_deg=azimuth if azimuth is not None and 0 <= azimuth <= 360 else None,
+        )
+        facets.append(facet)
+        read += 1
+        builder.record(
+            f"structures[{structure}].geometry.facets[{facet.id}]",
+            sheet.locator(r, roles.get("area", roles.get("plan_area", 0))),
+            _text(_value(row, roles.get("area", roles.get("plan_area")))),
+        )
+    return read
+
+
+def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBuilder) -> int:
+    roles = header.roles
+    unit = length_unit(header.texts.get(roles["length"], "")) or "ft"
+    read = 0
+    for r in range(header.data_start, len(sheet.rows)):
+        row = sheet.rows[r]
+        type_text = _text(_value(row, roles.get("type")))
+        label = _text(_value(row, roles.get("label")))
+        if _TOTAL_WORDS.match(label) or _TOTAL_WORDS.match(type_text):
+            continue
+        length = parse_length_ft(_value(row, roles["length"]), unit)
+        if length is None or length < 0:
+            continue
+        kind = known_edge_type(type_text) if type_text else None
+        if kind is None:
+            kind = known_edge_type(re.sub(r"[\d\s#._-]+$", "", label)) if label else None
+        if kind is None:
+            kind = edge_type(type_text or label)
+            builder.warn(
+                "EDGE_TYPE_UNKNOWN",
+                f"Edge type {type_text or label!r} is not a known edge type.",
+                sheet.locator(r, roles.get("type", roles.get("label", 0))),
+            )
+        count_cell = parse_number(_value(row, roles.get("count")))
+        count = int(count_cell) if count_cell is not None and count_cell >= 0 else 1
+        structure = _text(_value(row, roles.get("structure"))) or "1"
+        edges = tables.edges.setdefault(structure, {})
+        current = edges.get(kind, EdgeTotal(length_ft=0.0, count=0))
+        edges[kind] = EdgeTotal(
+            length_ft=(current.length_ft or 0.0) + length, count=(current.count or 0) + count
+        )
+        read += 1
+        builder.record(
+            f"structures[{structure}].summary.edges.{kind}",
+            sheet.locator(r, roles["length"]),
+            _text(_value(row, roles["length"])),
+        )
+    return read
+
+
+def _read_key_values(sheet: Sheet, rows: range, summary: Summary, builder: ReportBuilder) -> int:
+    read = 0
+    for r in rows:
+        row = sheet.rows[r]
+        filled = [(c, cell) for c, cell in enumerate(row) if _text(cell)]
+        if not filled:
+            continue
+        col, first = filled[0]
+        label = _text(first)
+        value: Cell = None
+        unit_text = ""
+        value_col = col
+        if len(filled) >= 2:
+            value_col, value = filled[1]
+            if len(filled) >= 3 and isinstance(filled[2][1], str):
+                unit_text = filled[2][1]
+        elif isinstance(first, str):
+            parts = re.split(r"\s*[=:]\s*", first, maxsplit=1)
+            if len(parts) == 2:
+                label, value = parts[0], parts[1].strip()
+        if value is None or (
+            parse_number(label) is not None and not re.search(r"[a-z]", label, re.I)
+        ):
+            continue
+        if summary_labels.apply_label(
+            builder, summary, label, value, sheet.locator(r, value_col), unit_text=unit_text
+        ):
+            read += 1
+    return read
+
+
+def interpret(sheets: list[Sheet], builder: ReportBuilder) -> bool:
+    """Read every sheet into ``builder``; ``False`` when no measurement was found at all."""
+    tables = _Tables()
+    reported = Summary()
+    found = 0
+    for sheet in sheets:
+        header = find_header(sheet)
+        if header is None:
+            found += _read_key_values(sheet, range(len(sheet.rows)), reported, builder)
+            continue
+        found += _read_key_values(sheet, range(header.row), reported, builder)
+        if header.kind == "facet":
+            found += _read_facets(sheet, header, tables, builder)
+        else:
+            found += _read_edges(sheet, header, tables, builder)
+    if tables.reported_total_area is not None and reported.total_area_sqft is None:
+        reported.total_area_sqft = tables.reported_total_area
+    summary_labels.finish_area_by_pitch(reported)
+    if reported != Summary():
+        builder.reported = reported
+    names = list(dict.fromkeys([*tables.facets, *tables.edges]))
+    for name in names:
+        facets = tables.facets.get(name, [])
+        computed = from_facets(facets) if facets else Summary()
+        edge_totals = tables.edges.get(name)
+        if edge_totals:
+            computed.edges = EdgeTotals.model_validate(
+                {
+                    k: {"length_ft": round(v.length_ft or 0.0, 2), "count": v.count}
+                    for k, v in edge_totals.items()
+                }
+            )
+        builder.structures.append(
+            StructureDraft(
+                id=name,
+                name=None if name == "1" else name,
+                computed=computed,
+                geometry=Geometry(facets=facets) if facets else None,
+                computed_from="rows",
+            )
+        )
+    return found > 0 and (builder.reported is not None or bool(names))

@@ -1,0 +1,134 @@
+"""Assembling a :class:`RoofReport` from what a parser found.
+
+A parser fills a :class:`ReportBuilder`: the report's identity, one draft per structure with the
+summary the file *states* (``reported``) and the one its rows or geometry *imply* (``computed``),
+provenance for each value it read and warnings. :meth:`ReportBuilder.build` combines reported and
+computed values, derives the rest, runs the cross-checks and scores the confidence, so every
+format ends in the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from roofkit_importer.report import checks, totals
+from roofkit_importer.report.model import (
+    Check,
+    Geometry,
+    Method,
+    Party,
+    PropertyInfo,
+    Provenance,
+    Quality,
+    ReportInfo,
+    ReportWarning,
+    RoofReport,
+    Structure,
+    Summary,
+)
+
+
+@dataclass
+class StructureDraft:
+    id: str
+    name: str | None = None
+    reported: Summary | None = None
+    computed: Summary | None = None
+    geometry: Geometry | None = None
+    computed_from: str = "rows"
+
+
+@dataclass
+class ReportBuilder:
+    file: str
+    method: Method
+    info: ReportInfo = field(default_factory=ReportInfo)
+    property: PropertyInfo = field(default_factory=PropertyInfo)
+    parties: list[Party] = field(default_factory=list)
+    reported: Summary | None = None
+    structures: list[StructureDraft] = field(default_factory=list)
+    provenance: list[Provenance] = field(default_factory=list)
+    warnings: list[ReportWarning] = field(default_factory=list)
+
+    def record(
+        self,
+        field_path: str,
+        locator: str | None,
+        raw: object = None,
+        method: Method | None = None,
+    ) -> None:
+        """Note where ``field_path`` came from (``raw`` is the text as the file wrote it)."""
+        self.provenance.append(
+            Provenance(
+                field=field_path,
+                file=self.file,
+                method=method or self.method,
+                locator=locator,
+                raw=None if raw is None else str(raw)[:200],
+            )
+        )
+
+    def warn(self, code: str, message: str, locator: str | None = None) -> None:
+        if any(w.code == code and w.locator == locator for w in self.warnings):
+            return
+        self.warnings.append(
+            ReportWarning(code=code, message=message, file=self.file, locator=locator)
+        )
+
+    def _computed(self, prefix: str, names: list[str], source: str) -> None:
+        for name in names:
+            self.record(f"{prefix}{name}", source, method="computed")
+
+    def build(self) -> RoofReport:
+        found: list[Check] = []
+        structures: list[Structure] = []
+        for draft in self.structures:
+            scope = f"structures[{draft.id}]"
+            if draft.reported is not None and draft.computed is not None:
+                found.extend(checks.compare(draft.reported, draft.computed, scope))
+            summary, taken = totals.combine(draft.reported, draft.computed)
+            derived = totals.derive(summary)
+            self._computed(f"{scope}.summary.", taken, f"computed from {draft.computed_from}")
+            self._computed(f"{scope}.summary.", derived, "derived from summary")
+            found.extend(checks.internal(summary, scope))
+            structures.append(
+                Structure(id=draft.id, name=draft.name, summary=summary, geometry=draft.geometry)
+            )
+        from_structures: Summary | None = None
+        if len(structures) == 1:
+            from_structures = structures[0].summary.model_copy(deep=True)
+        elif structures:
+            from_structures = totals.add_summaries([s.summary for s in structures])
+        if self.reported is not None and from_structures is not None:
+            found.extend(checks.compare(self.reported, from_structures, "report"))
+        summary, taken = totals.combine(self.reported, from_structures)
+        if self.reported is not None:
+            self._computed("summary.", taken, "computed from structures")
+        derived = totals.derive(summary)
+        self._computed("summary.", derived, "derived from summary")
+        found.extend(checks.internal(summary, "report"))
+        report = RoofReport(
+            report=self.info,
+            property=self.property,
+            parties=self.parties,
+            summary=summary,
+            structures=structures,
+            provenance=self.provenance,
+        )
+        found.extend(checks.structures_sum(report))
+        if summary.total_area_sqft is None:
+            self.warn("AREA_MISSING", "The file states no roof area and none could be computed.")
+        for check in found:
+            if not check.passed:
+                self.warn(
+                    "CHECK_FAILED",
+                    f"Cross-check {check.name} failed: expected {check.expected}, "
+                    f"found {check.actual} (tolerance {check.tolerance}).",
+                    check.scope,
+                )
+        report.quality = Quality(
+            checks=found,
+            warnings=list(self.warnings),
+            confidence=checks.confidence(self.method, found, self.warnings),
+        )
+        return report

@@ -1,0 +1,229 @@
+"""Totals computed from facets and edges, and the derived fields every summary gets.
+
+Vendor-reported and computed values are kept apart: parsers build a *reported* summary from what
+the file states and a *computed* one from its rows or geometry; :func:`combine` keeps the reported
+value wherever there is one and fills the gaps from the computed one. The comparison of the two is
+the job of :mod:`roofkit_importer.report.checks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from roofkit_importer.report.model import (
+    EDGE_TYPES,
+    AreaByPitch,
+    EdgeTotal,
+    EdgeTotals,
+    Facet,
+    GeometryEdge,
+    Penetrations,
+    Pitch,
+    Summary,
+    Waste,
+)
+from roofkit_importer.report.units import pitch_from_rise, pitch_key
+
+
+def _r(value: float, digits: int = 2) -> float:
+    return round(value, digits)
+
+
+def area_by_pitch(facets: Iterable[Facet]) -> list[AreaByPitch]:
+    """Roof area grouped by pitch, largest pitch first (the order vendors print)."""
+    groups: dict[str, tuple[Pitch, float]] = {}
+    total = 0.0
+    for facet in facets:
+        if facet.kind != "roof" or facet.area_sqft is None or facet.pitch is None:
+            continue
+        key = pitch_key(facet.pitch)
+        pitch, area = groups.get(key, (facet.pitch, 0.0))
+        groups[key] = (pitch, area + facet.area_sqft)
+        total += facet.area_sqft
+    rows = [
+        AreaByPitch(
+            pitch=pitch_from_rise(pitch.rise),
+            area_sqft=_r(area),
+            percent=_r(100.0 * area / total) if total > 0 else None,
+        )
+        for pitch, area in groups.values()
+    ]
+    rows.sort(key=lambda row: row.pitch.rise)
+    return rows
+
+
+def predominant(rows: Iterable[AreaByPitch]) -> Pitch | None:
+    """The pitch carrying the most area (ties go to the steeper pitch, as vendors do)."""
+    best: AreaByPitch | None = None
+    for row in rows:
+        if best is None or (row.area_sqft, row.pitch.rise) > (best.area_sqft, best.pitch.rise):
+            best = row
+    return None if best is None else best.pitch
+
+
+def from_facets(facets: list[Facet]) -> Summary:
+    """Area, facet count, area by pitch and penetrations computed from facets."""
+    roof = [f for f in facets if f.kind == "roof"]
+    holes = [f for f in facets if f.kind == "penetration"]
+    summary = Summary()
+    if roof:
+        areas = [f.area_sqft for f in roof if f.area_sqft is not None]
+        summary.facet_count = len(roof)
+        if len(areas) == len(roof):
+            summary.total_area_sqft = _r(sum(areas))
+        summary.area_by_pitch = area_by_pitch(roof)
+        summary.predominant_pitch = predominant(summary.area_by_pitch)
+    if holes:
+        hole_areas = [f.area_sqft or 0.0 for f in holes]
+        summary.penetrations = Penetrations(count=len(holes), area_sqft=_r(sum(hole_areas)))
+    return summary
+
+
+def from_edges(edges: Iterable[GeometryEdge]) -> EdgeTotals:
+    """Edge lengths per type, each geometry edge counted once."""
+    totals: dict[str, EdgeTotal] = {}
+    for edge in edges:
+        current = totals.get(edge.type, EdgeTotal(length_ft=0.0, count=0))
+        totals[edge.type] = EdgeTotal(
+            length_ft=(current.length_ft or 0.0) + edge.length_ft, count=(current.count or 0) + 1
+        )
+    for total in totals.values():
+        total.length_ft = _r(total.length_ft or 0.0)
+    return EdgeTotals.model_validate({k: v.model_dump() for k, v in totals.items()})
+
+
+def _sum_totals(a: EdgeTotal | None, b: EdgeTotal | None) -> EdgeTotal | None:
+    if a is None or b is None or a.length_ft is None or b.length_ft is None:
+        return None
+    count = None if a.count is None or b.count is None else a.count + b.count
+    return EdgeTotal(length_ft=_r(a.length_ft + b.length_ft), count=count)
+
+
+def derive(summary: Summary) -> list[str]:
+    """Fill the fields that follow from others; returns the dotted names it filled."""
+    filled: list[str] = []
+    edges = summary.edges
+    if summary.squares is None and summary.total_area_sqft is not None:
+        summary.squares = _r(summary.total_area_sqft / 100.0)
+        filled.append("squares")
+    if edges.drip_edge is None:
+        total = _sum_totals(edges.eave, edges.rake)
+        if total is not None:
+            edges.drip_edge = total
+            filled.append("edges.drip_edge")
+    if edges.ridge_and_hip is None:
+        total = _sum_totals(edges.ridge, edges.hip)
+        if total is not None:
+            edges.ridge_and_hip = total
+            filled.append("edges.ridge_and_hip")
+    if (
+        summary.total_area_less_penetrations_sqft is None
+        and summary.total_area_sqft is not None
+        and summary.penetrations.area_sqft is not None
+    ):
+        summary.total_area_less_penetrations_sqft = _r(
+            summary.total_area_sqft - summary.penetrations.area_sqft
+        )
+        filled.append("total_area_less_penetrations_sqft")
+    if summary.predominant_pitch is None and summary.area_by_pitch:
+        summary.predominant_pitch = predominant(summary.area_by_pitch)
+        filled.append("predominant_pitch")
+    return filled
+
+
+def combine(reported: Summary | None, computed: Summary | None) -> tuple[Summary, list[str]]:
+    """Reported values first, computed ones where the source is silent.
+
+    Returns the combined summary and the dotted names of the fields taken from ``computed``.
+    """
+    if reported is None and computed is None:
+        return Summary(), []
+    if reported is None:
+        assert computed is not None
+        return computed.model_copy(deep=True), list(_present(computed))
+    result = reported.model_copy(deep=True)
+    if computed is None:
+        return result, []
+    taken: list[str] = []
+    for name in (
+        "total_area_sqft",
+        "total_area_less_penetrations_sqft",
+        "squares",
+        "facet_count",
+        "predominant_pitch",
+        "stories",
+        "complexity",
+    ):
+        if getattr(result, name) is None and getattr(computed, name) is not None:
+            setattr(result, name, getattr(computed, name))
+            taken.append(name)
+    if not result.area_by_pitch and computed.area_by_pitch:
+        result.area_by_pitch = list(computed.area_by_pitch)
+        taken.append("area_by_pitch")
+    for edge_type in EDGE_TYPES:
+        if getattr(result.edges, edge_type) is None and getattr(computed.edges, edge_type):
+            setattr(result.edges, edge_type, getattr(computed.edges, edge_type))
+            taken.append(f"edges.{edge_type}")
+    if result.penetrations == Penetrations() and computed.penetrations != Penetrations():
+        result.penetrations = computed.penetrations
+        taken.append("penetrations")
+    if result.waste == Waste() and computed.waste != Waste():
+        result.waste = computed.waste
+        taken.append("waste")
+    return result, taken
+
+
+def _present(summary: Summary) -> Iterable[str]:
+    for name, value in summary:
+        if name == "edges":
+            for edge_type in EDGE_TYPES:
+                if getattr(summary.edges, edge_type) is not None:
+                    yield f"edges.{edge_type}"
+        elif value not in (None, [], Penetrations(), Waste()):
+            yield name
+
+
+def add_summaries(parts: list[Summary]) -> Summary:
+    """The whole-property summary from its structures' summaries."""
+    total = Summary()
+    if not parts:
+        return total
+
+    def add(values: list[float | None]) -> float | None:
+        return None if any(v is None for v in values) else _r(sum(v or 0.0 for v in values))
+
+    total.total_area_sqft = add([p.total_area_sqft for p in parts])
+    counts = [p.facet_count for p in parts]
+    total.facet_count = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
+    pitch_areas: dict[str, tuple[Pitch, float]] = {}
+    for part in parts:
+        for row in part.area_by_pitch:
+            key = pitch_key(row.pitch)
+            pitch, area = pitch_areas.get(key, (row.pitch, 0.0))
+            pitch_areas[key] = (pitch, area + row.area_sqft)
+    grand = sum(area for _, area in pitch_areas.values())
+    total.area_by_pitch = sorted(
+        (
+            AreaByPitch(
+                pitch=p, area_sqft=_r(a), percent=_r(100 * a / grand) if grand > 0 else None
+            )
+            for p, a in pitch_areas.values()
+        ),
+        key=lambda row: row.pitch.rise,
+    )
+    total.predominant_pitch = predominant(total.area_by_pitch)
+    for edge_type in EDGE_TYPES:
+        values = [getattr(p.edges, edge_type) for p in parts]
+        present = [v for v in values if v is not None]
+        if present:
+            length = sum(v.length_ft or 0.0 for v in present)
+            counts_e = [v.count for v in present]
+            count = None if any(c is None for c in counts_e) else sum(c or 0 for c in counts_e)
+            setattr(total.edges, edge_type, EdgeTotal(length_ft=_r(length), count=count))
+    pen = [p.penetrations for p in parts if p.penetrations.count is not None]
+    if pen:
+        total.penetrations = Penetrations(
+            count=sum(p.count or 0 for p in pen),
+            area_sqft=_r(sum(p.area_sqft or 0.0 for p in pen)),
+        )
+    return total
