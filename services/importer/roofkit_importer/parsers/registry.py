@@ -21,6 +21,8 @@ class Parser(Protocol):
 
 PARSERS: dict[Format, str] = {
     Format.CSV: "roofkit_importer.parsers.csv_table",
+    Format.XML: "roofkit_importer.parsers.xml_tree",
+    Format.JSON: "roofkit_importer.parsers.json_tree",
 }
 
 

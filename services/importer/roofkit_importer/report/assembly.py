@@ -49,6 +49,8 @@ class ReportBuilder:
     structures: list[StructureDraft] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
     warnings: list[ReportWarning] = field(default_factory=list)
+    extra_checks: list[Check] = field(default_factory=list)
+    """Checks a parser ran itself (e.g. stated facet areas against the geometry's)."""
 
     def record(
         self,
@@ -80,7 +82,7 @@ class ReportBuilder:
             self.record(f"{prefix}{name}", source, method="computed")
 
     def build(self) -> RoofReport:
-        found: list[Check] = []
+        found: list[Check] = list(self.extra_checks)
         structures: list[Structure] = []
         for draft in self.structures:
             scope = f"structures[{draft.id}]"
