@@ -21,6 +21,7 @@ class Parser(Protocol):
 
 PARSERS: dict[Format, str] = {
     Format.CSV: "roofkit_importer.parsers.csv_table",
+    Format.XLSX: "roofkit_importer.parsers.xlsx",
     Format.XML: "roofkit_importer.parsers.xml_tree",
     Format.JSON: "roofkit_importer.parsers.json_tree",
 }

@@ -201,7 +201,13 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
         label = _text(_value(row, roles.get("facet")))
         area = parse_area_sqft(_value(row, roles.get("area")), area_unit_name)
         plan = parse_area_sqft(_value(row, roles.get("plan_area")), plan_unit)
-        if _TOTAL_WORDS.match(label):
+        unlabeled_total = (
+            not label
+            and "facet" in roles
+            and not _text(_value(row, roles.get("pitch")))
+            and bool(tables.facets)
+        )
+        if _TOTAL_WORDS.match(label) or unlabeled_total:
             if area is not None:
                 tables.reported_total_area = area
                 builder.record(

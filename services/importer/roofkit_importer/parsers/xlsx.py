@@ -1,0 +1,124 @@
+"""XLSX workbooks: every worksheet read through the same tables as CSV.
+
+The container is checked before openpyxl opens it (entry count, expanded size, compression
+ratio: ``xlsx_expansion_too_large``), then read in read-only mode with cached formula values
+(``data_only``), bounded rows and columns per sheet. openpyxl parses its XML through defusedxml,
+so DTDs and entities in a workbook are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+from roofkit_importer.parsers import tables
+from roofkit_importer.parsers.errors import ParseError
+from roofkit_importer.parsers.limits import ParseLimits
+from roofkit_importer.parsers.result import ParseResult, Source
+from roofkit_importer.report.assembly import ReportBuilder
+
+_RATIO_MIN_BYTES = 1024 * 1024
+
+
+def check_container(path: Path, name: str, limits: ParseLimits) -> None:
+    """Refuse archives whose expansion breaks the limits, before anything is decompressed."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ParseError.for_file(
+            "report_unreadable",
+            name,
+            "xlsx_malformed",
+            "The workbook is not a readable ZIP container.",
+        ) from exc
+    if len(infos) > limits.max_zip_entries:
+        raise ParseError.for_file(
+            "payload_too_large",
+            name,
+            "xlsx_expansion_too_large",
+            f"The workbook has more than {limits.max_zip_entries} parts.",
+        )
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if (
+            info.file_size > limits.max_zip_entry_bytes
+            or total > limits.max_zip_expanded_bytes
+            or (info.file_size > _RATIO_MIN_BYTES and ratio > limits.max_zip_ratio)
+        ):
+            raise ParseError.for_file(
+                "payload_too_large",
+                name,
+                "xlsx_expansion_too_large",
+                "The workbook expands beyond the allowed size or compression ratio.",
+            )
+
+
+def _cell(value: object) -> tables.Cell:
+    if isinstance(value, bool):
+        return str(value)
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet]:
+    sheets: list[tables.Sheet] = []
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for worksheet in workbook.worksheets[: limits.max_sheets]:
+                rows: list[list[tables.Cell]] = []
+                for row in worksheet.iter_rows(max_col=limits.max_columns, values_only=True):
+                    if len(rows) >= limits.max_rows:
+                        raise ParseError.for_file(
+                            "report_unreadable",
+                            name,
+                            "xlsx_too_many_rows",
+                            f"A worksheet has more than {limits.max_rows} rows.",
+                        )
+                    rows.append([_cell(v) for v in row])
+                sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
+        finally:
+            workbook.close()
+    except ParseError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # openpyxl raises anything from KeyError to XML errors
+        reason = "xlsx_malformed"
+        if type(exc).__name__ in (
+            "DTDForbidden",
+            "EntitiesForbidden",
+            "ExternalReferenceForbidden",
+        ):
+            reason = "xml_forbidden_construct"
+        raise ParseError.for_file(
+            "report_unreadable",
+            name,
+            reason,
+            f"The workbook cannot be read ({type(exc).__name__}).",
+        ) from exc
+    return sheets
+
+
+def parse(source: Source, limits: ParseLimits) -> ParseResult:
+    check_container(source.path, source.name, limits)
+    sheets = read_sheets(source.path, source.name, limits)
+    builder = ReportBuilder(file=source.name, method="xlsx")
+    if not tables.interpret(sheets, builder):
+        raise ParseError.for_file(
+            "report_unsupported",
+            source.name,
+            "no_measurements",
+            "No roof measurements were found in any worksheet.",
+        )
+    report = builder.build()
+    return ParseResult(report=report, files=[source.as_file()], warnings=report.quality.warnings)
