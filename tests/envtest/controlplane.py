@@ -201,6 +201,8 @@ def start(
                     "--allow-privileged=true",
                     "--enable-priority-and-fairness=false",
                     "--profiling=false",
+                    # No kubernetes Service endpoints: the API server listens on loopback only.
+                    "--endpoint-reconciler-type=none",
                     *extra_apiserver_args,
                 ],
                 workdir / "kube-apiserver.log",
