@@ -43,7 +43,7 @@ for _role, _words in {
         "facet facetid facetname facetlabel face faceid facename plane planeid planename "
         "section roofplane roofface designator"
     ),
-    "label": "id label name line lineid edgeid edgename segment",
+    "label": "id label name line lineid edge edgeid edgename segment",
     "area": (
         "area truearea slopedarea roofarea facetarea surfacearea slopearea actualarea "
         "pitchedarea sqft squarefeet"
@@ -54,7 +54,7 @@ for _role, _words in {
     "pitch": "pitch slope roofpitch facetpitch",
     "structure": "structure structureid structurename building buildingid bldg roofid",
     "azimuth": "azimuth orientation direction aspect facing",
-    "type": "type kind category edgetype linetype edgekind facettype edge",
+    "type": "type kind category edgetype linetype edgekind facettype",
     "length": "length len lf linearfeet linearft edgelength totallength measurement",
     "count": "count qty quantity",
 }.items():

@@ -93,10 +93,13 @@ def from_edges(edges: Iterable[GeometryEdge]) -> EdgeTotals:
 
 
 def _sum_totals(a: EdgeTotal | None, b: EdgeTotal | None) -> EdgeTotal | None:
-    if a is None or b is None or a.length_ft is None or b.length_ft is None:
+    """``a + b`` when at least one is stated (the other then counts as zero)."""
+    parts = [t for t in (a, b) if t is not None and t.length_ft is not None]
+    if not parts:
         return None
-    count = None if a.count is None or b.count is None else a.count + b.count
-    return EdgeTotal(length_ft=_r(a.length_ft + b.length_ft), count=count)
+    counts = [t.count for t in parts]
+    count = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
+    return EdgeTotal(length_ft=_r(sum(t.length_ft or 0.0 for t in parts)), count=count)
 
 
 def derive(summary: Summary) -> list[str]:
