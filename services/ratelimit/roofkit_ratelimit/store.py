@@ -50,12 +50,12 @@ class PostgresWindowStore:
             async with self._engine.begin() as conn:
                 if cost > 0 and cost <= limit:
                     stmt = insert(windows).values(**key, count=cost, expires_at=expires_at)
-                    stmt = stmt.on_conflict_do_update(
+                    upsert = stmt.on_conflict_do_update(
                         index_elements=[windows.c.bucket, windows.c.window_start],
                         set_={"count": windows.c.count + stmt.excluded.count},
                         where=windows.c.count + stmt.excluded.count <= limit,
                     ).returning(windows.c.count)
-                    admitted = (await conn.execute(stmt)).scalar_one_or_none()
+                    admitted = (await conn.execute(upsert)).scalar_one_or_none()
                     if admitted is not None:
                         return True, int(admitted)
                 current = (

@@ -67,7 +67,7 @@ def server(asgi: ASGIApp, *, host: str, port: int, log_level: str = "warning") -
     )
     srv = uvicorn.Server(config)
     # The process owns SIGTERM/SIGINT (see stop_event); uvicorn must not capture them.
-    srv.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    srv.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     return srv
 
 

@@ -1,0 +1,35 @@
+"""The importer's Prometheus metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "roofkit_http_requests_total", "HTTP responses by route and status.", ["route", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "roofkit_http_request_seconds",
+    "HTTP request latency by route.",
+    ["route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+AUTH_DECISIONS = Counter(
+    "roofkit_importer_auth_decisions_total",
+    "Authentication outcomes seen at the edge (ok or the 401/403/503 code).",
+    ["result"],
+)
+RATE_LIMIT_DECISIONS = Counter(
+    "roofkit_importer_ratelimit_decisions_total",
+    "Rate-limit outcomes at the edge by bucket kind.",
+    ["kind", "result"],
+)
+IDEMPOTENCY = Counter(
+    "roofkit_idempotency_outcomes_total",
+    "Idempotency outcomes: new, replayed, reused, in_progress, lease_taken_over.",
+    ["outcome"],
+)
+IMPORTS = Counter(
+    "roofkit_imports_total", "Imports by detected format and outcome.", ["format", "outcome"]
+)
+OUTBOX_LAG = Gauge("roofkit_outbox_unpublished", "Events in the outbox not yet published.")
+OUTBOX_PUBLISHED = Counter("roofkit_outbox_published_total", "Events published to JetStream.")

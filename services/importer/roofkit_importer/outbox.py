@@ -1,0 +1,97 @@
+"""The outbox relay: committed events leave for JetStream, at least once, de-duplicated.
+
+Rows are written in the import's transaction; the relay publishes them with ``Nats-Msg-Id`` set
+to the event id, so JetStream drops a second copy (a crash between publish and mark, or two
+importer replicas publishing the same row). While NATS is away rows wait; nothing is lost, and a
+rolled-back import never wrote a row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import nats.errors
+from nats.aio.client import Client as NatsClient
+from nats.js.api import StreamConfig
+from nats.js.errors import BadRequestError
+
+from roofkit_events import subjects
+from roofkit_importer import metrics
+from roofkit_importer.repository import ImportRepository
+from roofkit_runtime.errors import DependencyUnavailable
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_WINDOW_S = 600.0
+
+
+async def ensure_stream(nc: NatsClient) -> None:
+    """Create the reports stream if it is missing (idempotent)."""
+    js = nc.jetstream()
+    config = StreamConfig(
+        name=subjects.REPORTS_STREAM,
+        subjects=[subjects.REPORTS_STREAM_SUBJECTS],
+        duplicate_window=DUPLICATE_WINDOW_S,
+    )
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+
+
+class OutboxRelay:
+    def __init__(self, repository: ImportRepository, nc: NatsClient, *, poll_s: float) -> None:
+        self._repo = repository
+        self._nc = nc
+        self._poll = poll_s
+        self._wake = asyncio.Event()
+        self._stream_ready = False
+
+    def notify(self) -> None:
+        """An import committed: publish now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            self._wake.clear()
+            try:
+                await self.publish_pending()
+            except DependencyUnavailable:
+                log.warning("outbox relay: database unavailable")
+            except (nats.errors.Error, TimeoutError) as exc:
+                log.warning("outbox relay: broker unavailable", extra={"error": repr(exc)})
+            except Exception:
+                log.exception("outbox relay failed")
+
+    async def publish_pending(self, batch: int = 100) -> int:
+        if not self._nc.is_connected:
+            return 0
+        if not self._stream_ready:
+            await ensure_stream(self._nc)
+            self._stream_ready = True
+        js = self._nc.jetstream()
+        published = 0
+        while True:
+            events = await self._repo.pending_events(batch)
+            metrics.OUTBOX_LAG.set(len(events))
+            if not events:
+                return published
+            done = []
+            for event in events:
+                await js.publish(
+                    event.subject,
+                    event.payload,
+                    timeout=2,
+                    headers={**event.headers, "Nats-Msg-Id": event.event_id},
+                )
+                done.append(event.event_id)
+            await self._repo.mark_published(done)
+            metrics.OUTBOX_PUBLISHED.inc(len(done))
+            published += len(done)
+            if len(events) < batch:
+                metrics.OUTBOX_LAG.set(0)
+                return published

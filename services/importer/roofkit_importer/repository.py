@@ -1,0 +1,357 @@
+"""Postgres storage of the importer: idempotency claims, reports, files, blobs, outbox.
+
+A report is written in one transaction with its files, its blob chunks, its completed
+idempotency record and its outbox event — or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+import sqlalchemy.exc
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from roofkit_importer import idempotency
+from roofkit_importer.idempotency import Claim, ClaimState, Existing, StoredResponse
+from roofkit_runtime import db
+from roofkit_runtime.schema import (
+    blob_chunks,
+    blobs,
+    idempotency_keys,
+    outbox,
+    report_files,
+    reports,
+)
+
+CHUNK_BYTES = 1 << 20
+
+
+class ExternalIdTaken(Exception):
+    def __init__(self, report_id: str) -> None:
+        super().__init__(report_id)
+        self.report_id = report_id
+
+
+class ClaimLost(Exception):
+    """Our claim was taken over (lease expired) before we could complete it."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    id: str
+    workspace_id: str
+    api_key_id: str
+    external_id: str | None
+    format: str
+    vendor: str
+    document: dict[str, Any]
+    source: dict[str, Any]
+    warnings: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    request_id: str
+    created_at: dt.datetime
+    files: Sequence[dict[str, Any]]
+    blob_path: Path
+    blob_sha256: str
+    blob_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEvent:
+    event_id: str
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+class ImportRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    # --- idempotency ------------------------------------------------------------------------
+
+    async def claim(
+        self,
+        workspace_id: str,
+        key: str,
+        fingerprint: str,
+        *,
+        lease: dt.timedelta,
+        retention: dt.timedelta,
+    ) -> Claim:
+        token = secrets.token_hex(12)
+        with db.translate_errors():
+            async with self._engine.begin() as conn:
+                now = await _now(conn)
+                values = {
+                    "fingerprint": fingerprint,
+                    "state": "in_progress",
+                    "claim_token": token,
+                    "locked_until": now + lease,
+                    "expires_at": now + retention,
+                    "report_id": None,
+                    "response_status": None,
+                    "response_headers": None,
+                    "response_body": None,
+                }
+                inserted = (
+                    await conn.execute(
+                        insert(idempotency_keys)
+                        .values(workspace_id=workspace_id, key=key, **values)
+                        .on_conflict_do_nothing()
+                        .returning(idempotency_keys.c.key)
+                    )
+                ).first()
+                if inserted is not None:
+                    return Claim(ClaimState.NEW, token=token)
+                row = (
+                    await conn.execute(
+                        sa.select(idempotency_keys)
+                        .where(
+                            idempotency_keys.c.workspace_id == workspace_id,
+                            idempotency_keys.c.key == key,
+                        )
+                        .with_for_update()
+                    )
+                ).first()
+                if row is None:  # purged between the two statements: the next attempt inserts
+                    return Claim(ClaimState.IN_PROGRESS, retry_after_s=1)
+                existing = Existing(
+                    fingerprint=row.fingerprint,
+                    state=row.state,
+                    locked_until=row.locked_until,
+                    expires_at=row.expires_at,
+                    stored=StoredResponse(
+                        row.response_status,
+                        dict(row.response_headers or {}),
+                        bytes(row.response_body),
+                    )
+                    if row.state == "completed"
+                    else None,
+                )
+                state = idempotency.decide(existing, fingerprint, now)
+                if state is ClaimState.TAKEN_OVER:
+                    await conn.execute(
+                        sa.update(idempotency_keys)
+                        .where(
+                            idempotency_keys.c.workspace_id == workspace_id,
+                            idempotency_keys.c.key == key,
+                        )
+                        .values(**values)
+                    )
+                    return Claim(state, token=token)
+                if state is ClaimState.IN_PROGRESS:
+                    return Claim(state, retry_after_s=idempotency.retry_after(existing, now))
+                return Claim(state, stored=existing.stored)
+
+    async def release(self, workspace_id: str, key: str, token: str) -> None:
+        with db.translate_errors():
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    sa.delete(idempotency_keys).where(
+                        idempotency_keys.c.workspace_id == workspace_id,
+                        idempotency_keys.c.key == key,
+                        idempotency_keys.c.claim_token == token,
+                        idempotency_keys.c.state == "in_progress",
+                    )
+                )
+
+    async def purge_idempotency(self) -> int:
+        with db.translate_errors():
+            async with self._engine.begin() as conn:
+                result = await conn.execute(
+                    sa.delete(idempotency_keys).where(idempotency_keys.c.expires_at < sa.func.now())
+                )
+        return int(result.rowcount or 0)
+
+    # --- reports ----------------------------------------------------------------------------
+
+    async def report_id_for_external_id(self, workspace_id: str, external_id: str) -> str | None:
+        with db.translate_errors():
+            async with self._engine.connect() as conn:
+                value = (
+                    await conn.execute(
+                        sa.select(reports.c.id).where(
+                            reports.c.workspace_id == workspace_id,
+                            reports.c.external_id == external_id,
+                        )
+                    )
+                ).scalar_one_or_none()
+        return value
+
+    async def store(
+        self,
+        report: NewReport,
+        *,
+        idempotency_key: str,
+        claim_token: str,
+        response: StoredResponse,
+        event: OutgoingEvent,
+    ) -> None:
+        """Write everything of one import in one transaction."""
+        try:
+            with db.translate_errors():
+                async with self._engine.begin() as conn:
+                    await self._store_blob(
+                        conn, report.blob_path, report.blob_sha256, report.blob_size
+                    )
+                    await conn.execute(
+                        sa.insert(reports).values(
+                            id=report.id,
+                            workspace_id=report.workspace_id,
+                            api_key_id=report.api_key_id,
+                            external_id=report.external_id,
+                            format=report.format,
+                            vendor=report.vendor,
+                            document=report.document,
+                            source=report.source,
+                            warnings=report.warnings,
+                            metadata=report.metadata,
+                            request_id=report.request_id,
+                            created_at=report.created_at,
+                        )
+                    )
+                    await conn.execute(
+                        sa.insert(report_files),
+                        [
+                            {"report_id": report.id, "position": i, **f}
+                            for i, f in enumerate(report.files)
+                        ],
+                    )
+                    completed = await conn.execute(
+                        sa.update(idempotency_keys)
+                        .where(
+                            idempotency_keys.c.workspace_id == report.workspace_id,
+                            idempotency_keys.c.key == idempotency_key,
+                            idempotency_keys.c.claim_token == claim_token,
+                        )
+                        .values(
+                            state="completed",
+                            locked_until=None,
+                            report_id=report.id,
+                            response_status=response.status,
+                            response_headers=response.headers,
+                            response_body=response.body,
+                        )
+                    )
+                    if completed.rowcount != 1:
+                        raise ClaimLost()
+                    await conn.execute(
+                        sa.insert(outbox).values(
+                            event_id=event.event_id,
+                            subject=event.subject,
+                            payload=event.payload,
+                            headers=event.headers,
+                        )
+                    )
+        except sqlalchemy.exc.IntegrityError as exc:
+            if "uq_reports_workspace_external_id" in str(exc.orig) and report.external_id:
+                existing = await self.report_id_for_external_id(
+                    report.workspace_id, report.external_id
+                )
+                raise ExternalIdTaken(existing or "") from exc
+            raise
+
+    async def _store_blob(self, conn: AsyncConnection, path: Path, sha256: str, size: int) -> None:
+        created = (
+            await conn.execute(
+                insert(blobs)
+                .values(sha256=sha256, size_bytes=size)
+                .on_conflict_do_nothing()
+                .returning(blobs.c.sha256)
+            )
+        ).first()
+        if created is None:
+            return  # content-addressed: the same bytes are stored already
+        with path.open("rb") as handle:
+            seq = 0
+            while chunk := handle.read(CHUNK_BYTES):
+                await conn.execute(
+                    sa.insert(blob_chunks).values(sha256=sha256, seq=seq, content=chunk)
+                )
+                seq += 1
+
+    async def get(self, workspace_id: str, report_id: str) -> dict[str, Any] | None:
+        with db.translate_errors():
+            async with self._engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        sa.select(reports).where(
+                            reports.c.id == report_id, reports.c.workspace_id == workspace_id
+                        )
+                    )
+                ).first()
+        return dict(row._mapping) if row is not None else None
+
+    async def page(
+        self, workspace_id: str, *, external_id: str | None, limit: int, before_seq: int | None
+    ) -> list[dict[str, Any]]:
+        query = sa.select(reports).where(reports.c.workspace_id == workspace_id)
+        if external_id is not None:
+            query = query.where(reports.c.external_id == external_id)
+        if before_seq is not None:
+            query = query.where(reports.c.seq < before_seq)
+        query = query.order_by(reports.c.seq.desc()).limit(limit)
+        with db.translate_errors():
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        return [dict(r._mapping) for r in rows]
+
+    # --- outbox -----------------------------------------------------------------------------
+
+    async def pending_events(self, limit: int) -> list[OutgoingEvent]:
+        with db.translate_errors():
+            async with self._engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        sa.select(
+                            outbox.c.event_id, outbox.c.subject, outbox.c.payload, outbox.c.headers
+                        )
+                        .where(outbox.c.published_at.is_(None))
+                        .order_by(outbox.c.id)
+                        .limit(limit)
+                    )
+                ).all()
+        return [
+            OutgoingEvent(r.event_id, r.subject, bytes(r.payload), dict(r.headers)) for r in rows
+        ]
+
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        if not event_ids:
+            return
+        with db.translate_errors():
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.event_id.in_(list(event_ids)))
+                    .values(published_at=sa.func.now(), attempts=outbox.c.attempts + 1)
+                )
+
+    async def outbox_lag(self) -> int:
+        with db.translate_errors():
+            async with self._engine.connect() as conn:
+                value = (
+                    await conn.execute(
+                        sa.select(sa.func.count())
+                        .select_from(outbox)
+                        .where(outbox.c.published_at.is_(None))
+                    )
+                ).scalar_one()
+        return int(value)
+
+
+async def _now(conn: AsyncConnection) -> dt.datetime:
+    value: dt.datetime = (await conn.execute(sa.select(sa.func.now()))).scalar_one()
+    return value
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value)

@@ -1,0 +1,52 @@
+"""Settings of the importer process (``roofkit serve importer``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from roofkit_runtime.settings import ServiceSettings
+
+
+class ImporterSettings(ServiceSettings):
+    """Partner API settings; environment prefix ``ROOFKIT_``."""
+
+    http_port: int = Field(
+        8080, description="Port of the Partner API, /healthz, /readyz, /metrics."
+    )
+    max_upload_bytes_ceiling: int = Field(
+        200 * 1024 * 1024,
+        description=(
+            "Largest Content-Length accepted from anyone, checked before authentication. "
+            "Each workspace's own maxUploadBytes (default 50 MiB) is checked right after it."
+        ),
+    )
+    invalid_auth_per_minute: int = Field(
+        30, description="Failed authentications allowed per client address per minute."
+    )
+    trusted_proxy_hops: int = Field(
+        0,
+        description=(
+            "Proxies in front of the importer whose X-Forwarded-For entries are trusted; 0 means "
+            "the TCP peer is the client. Behind one ingress, set 1."
+        ),
+    )
+    spool_dir: Path | None = Field(
+        None, description="Where uploads are spooled while received (default: the temp dir)."
+    )
+    body_idle_timeout_s: float = Field(
+        30.0, description="A body that sends nothing for this long is refused (invalid_multipart)."
+    )
+    idempotency_lease_s: float = Field(
+        60.0, description="How long an in-progress claim holds its key before another may take it."
+    )
+    idempotency_retention_h: float = Field(
+        24.0, description="How long a completed Idempotency-Key is remembered (at least 24 h)."
+    )
+    parse_workers: int = Field(2, description="Parser worker processes.")
+    parse_timeout_s: float = Field(20.0, description="Time budget of one parse.")
+    parse_memory_bytes: int = Field(
+        1024 * 1024 * 1024, description="Address-space budget of a parser worker."
+    )
+    outbox_poll_s: float = Field(1.0, description="How often the outbox relay looks for events.")
