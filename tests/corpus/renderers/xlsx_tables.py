@@ -3,6 +3,7 @@ a SUM formula with its cached value)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -28,6 +29,7 @@ ALL = frozenset(
 def _workbook(sheets: list[tuple[str, list[list[Any]], bool]]) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": dt.datetime(2026, 1, 2, 3, 4, 5)})  # reproducible bytes
     for title, rows, fancy in sheets:
         sheet = book.add_worksheet(title)
         offset = 0

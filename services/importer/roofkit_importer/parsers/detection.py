@@ -13,6 +13,9 @@ from pathlib import Path
 
 HEAD_BYTES = 8192
 
+# What zipfile raises on damaged archives (versions, encryption flags, sizes, names).
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError)
+
 
 class Format(StrEnum):
     PDF = "pdf"
@@ -104,7 +107,7 @@ def detect_path(path: Path) -> Format | None:
         try:
             with zipfile.ZipFile(path) as archive:
                 names = set(archive.namelist()[:10_000])
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except ZIP_ERRORS:
             return found
         if "xl/workbook.xml" in names:
             return Format.XLSX

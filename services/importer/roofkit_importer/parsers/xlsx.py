@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 
 from roofkit_importer.parsers import tables
+from roofkit_importer.parsers.detection import ZIP_ERRORS
 from roofkit_importer.parsers.errors import ParseError
 from roofkit_importer.parsers.limits import ParseLimits
 from roofkit_importer.parsers.result import ParseResult, Source
@@ -28,7 +29,7 @@ def check_container(path: Path, name: str, limits: ParseLimits) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise ParseError.for_file(
             "report_unreadable",
             name,
