@@ -60,8 +60,10 @@ class ReportBuilder:
         method: Method | None = None,
     ) -> None:
         """Note where ``field_path`` came from (``raw`` is the text as the file wrote it)."""
+        # Built without re-validation: every argument is produced by this package's own code,
+        # and this runs once per extracted value.
         self.provenance.append(
-            Provenance(
+            Provenance.model_construct(
                 field=field_path,
                 file=self.file,
                 method=method or self.method,

@@ -117,14 +117,21 @@ def length_unit(text: str) -> str | None:
     return None
 
 
+_AREA_UNIT_RE = re.compile(
+    r"(?<![a-z])("
+    + "|".join(re.escape(w) for w in sorted(_AREA_UNIT_WORDS, key=len, reverse=True))
+    + r")(?![a-z])"
+)
+_PLAIN_NUMBER_RE = re.compile(r"\s*(?:" + _NUMBER + r")\s*")
+
+
 def area_unit(text: str) -> str | None:
     """The area unit a header or cell names (``Area (m²)`` → ``sqm``), if any."""
+    if not text:
+        return None
     lowered = " ".join(text.lower().replace("(", " ").replace(")", " ").split())
-    for word in sorted(_AREA_UNIT_WORDS, key=len, reverse=True):
-        pattern = r"(?<![a-z])" + re.escape(word) + r"(?![a-z])"
-        if re.search(pattern, lowered):
-            return _AREA_UNIT_WORDS[word]
-    return None
+    match = _AREA_UNIT_RE.search(lowered)
+    return None if match is None else _AREA_UNIT_WORDS[match.group(1)]
 
 
 def parse_length_ft(text: str | float | int | None, default_unit: str = "ft") -> float | None:
@@ -161,7 +168,7 @@ def parse_area_sqft(text: str | float | int | None, default_unit: str = "sqft") 
     if value is None:
         return None
     unit = default_unit
-    if isinstance(text, str):
+    if isinstance(text, str) and not _PLAIN_NUMBER_RE.fullmatch(text):
         unit = area_unit(_strip_number(text)) or default_unit
     return value * SQFT_PER_UNIT.get(unit, 1.0)
 
