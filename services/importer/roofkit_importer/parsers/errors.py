@@ -57,6 +57,7 @@ REASONS: frozenset[str] = frozenset(
         "pdf_malformed",
         "pdf_too_many_pages",
         "dxf_malformed",
+        "dxf_too_many_entities",
         "zip_malformed",
         "zip_path_refused",
         "zip_too_many_entries",
