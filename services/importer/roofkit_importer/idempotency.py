@@ -13,24 +13,19 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+import orjson
+
 
 def fingerprint(method: str, path: str, fields: dict[str, str], file_sha256: str) -> str:
     """SHA-256 over the parsed request — method, path, every form field, the file's hash.
 
     Never over raw bytes: a retry's multipart boundary differs, its meaning does not.
     """
-    digest = hashlib.sha256()
-    for part in (method.upper(), path):
-        digest.update(part.encode())
-        digest.update(b"\x00")
-    for name in sorted(fields):
-        digest.update(name.encode())
-        digest.update(b"=")
-        digest.update(fields[name].encode())
-        digest.update(b"\x00")
-    digest.update(b"file=")
-    digest.update(file_sha256.encode())
-    return digest.hexdigest()
+    canonical = orjson.dumps(
+        {"method": method.upper(), "path": path, "fields": fields, "file_sha256": file_sha256},
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(canonical).hexdigest()
 
 
 class ClaimState(StrEnum):

@@ -1,0 +1,171 @@
+"""The foundation's promises, against the local stack as a partner sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+
+from roofkit_cli import infra
+from roofkit_cli.devstack import DevStack
+from tests.e2e.conftest import EXAMPLE_CSV, REPO, import_csv
+from tests.support.infra import scratch_dir
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def wait_for(check, *, timeout_s: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"{what} within {timeout_s}s"
+        time.sleep(0.05)
+
+
+def test_import_of_the_example_csv_returns_201_with_report_and_rate_limit_headers(
+    client: httpx.Client, dev_key: str
+) -> None:
+    response = import_csv(client, dev_key)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["id"].startswith("rpt_")
+    assert response.headers["Location"] == f"/api/v1/reports/{body['id']}"
+    assert body["report"]["summary"]["total_area_sqft"] == 2683.2
+    assert body["source"]["files"][0]["format"] == "csv"
+    assert int(response.headers["X-RateLimit-Limit"]) == 60
+    assert 0 <= int(response.headers["X-RateLimit-Remaining"]) < 60
+    reset = response.headers["X-RateLimit-Reset"]
+    assert ISO_UTC.match(reset)
+    assert dt.datetime.fromisoformat(reset.replace("Z", "+00:00")) > dt.datetime.now(dt.UTC)
+    assert response.headers["X-Request-Id"].startswith("req_")
+
+
+def test_the_stored_report_reads_back_identically(client: httpx.Client, dev_key: str) -> None:
+    created = import_csv(client, dev_key)
+    fetched = client.get(
+        created.headers["Location"], headers={"Authorization": f"Bearer {dev_key}"}
+    )
+    assert fetched.status_code == 200
+    assert fetched.json() == created.json()
+
+
+def test_stopping_auth_answers_503_auth_unavailable_and_recovers(
+    stack: DevStack, client: httpx.Client, dev_key: str
+) -> None:
+    stack.stop_service("auth")
+    try:
+        response = import_csv(client, dev_key)
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "auth_unavailable"
+        assert int(response.headers["Retry-After"]) >= 1
+    finally:
+        stack.start_service("auth")
+    assert import_csv(client, dev_key).status_code == 201
+
+
+def test_apply_prints_a_token_that_authenticates_at_once(
+    stack: DevStack, client: httpx.Client
+) -> None:
+    manifest = """
+apiVersion: roofkit.io/v1alpha1
+kind: Workspace
+metadata: {name: partner-json}
+spec: {displayName: Partner, state: Active}
+---
+apiVersion: roofkit.io/v1alpha1
+kind: ApiKey
+metadata: {name: partner-json-key}
+spec:
+  workspaceRef: {name: partner-json}
+  scopes: [reports.write]
+"""
+    result = subprocess.run(
+        [sys.executable, "-m", "roofkit_cli", "apply", "-f", "-", "-o", "json"],
+        input=manifest,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ROOFKIT_HOME": str(stack.home)},
+        check=True,
+        timeout=60,
+    )
+    output = json.loads(result.stdout)
+    token = output["apikeys"]["partner-json-key"]["token"]
+    assert output["apikeys"]["partner-json-key"]["key_id"].startswith("key_")
+    assert output["workspaces"]["partner-json"]["workspace_id"].startswith("ws_")
+    assert token not in result.stderr
+    assert import_csv(client, token).status_code == 201
+    again = subprocess.run(
+        [sys.executable, "-m", "roofkit_cli", "apply", "-f", "-", "-o", "json"],
+        input=manifest,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ROOFKIT_HOME": str(stack.home)},
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(again.stdout)["apikeys"]["partner-json-key"]["token"] is None
+
+
+def test_a_dead_service_process_is_reported_and_restarted(
+    stack: DevStack, client: httpx.Client, dev_key: str, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    process = stack.services["ratelimit"].process
+    assert process is not None
+    process.kill()
+    process.wait()
+    assert stack.supervise_once() == ["ratelimit"]
+    assert "ratelimit exited" in capsys.readouterr().err
+    wait_for(lambda: import_csv(client, dev_key).status_code == 201, timeout_s=30, what="recovery")
+
+
+def test_roofkit_dev_runs_everything_and_sigterm_stops_every_process() -> None:
+    home = scratch_dir("roofkit-test-dev-")
+    port = infra.free_port()
+    env = {**os.environ, "ROOFKIT_HOME": str(home), "ROOFKIT_HTTP_PORT": str(port)}
+    env.pop("ROOFKIT_DATABASE_URL", None)
+    env.pop("ROOFKIT_NATS_URL", None)
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "roofkit_cli", "dev"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert dev.stdout is not None
+        for line in dev.stdout:
+            lines.append(line)
+            if "Ctrl-C stops everything" in line:
+                break
+        output = "".join(lines)
+        assert f"http://127.0.0.1:{port}" in output, output
+        assert str(home / "dev-api-key") in output
+        assert "curl" in output
+        key = (home / "dev-api-key").read_text().strip()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            response = import_csv(http, key)
+        assert response.status_code == 201, response.text
+        children = psutil.Process(dev.pid).children(recursive=True)
+        assert len(children) >= 5  # postgres, nats-server, auth, ratelimit, importer
+    finally:
+        dev.send_signal(signal.SIGTERM)
+        dev.communicate(timeout=60)
+    assert dev.returncode == 0
+    wait_for(
+        lambda: not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE],
+        timeout_s=20,
+        what="every child stopped",
+    )
+    assert EXAMPLE_CSV.exists()

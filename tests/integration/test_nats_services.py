@@ -1,0 +1,131 @@
+"""auth and ratelimit answering over a real nats-server, with real Postgres behind them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from roofkit_cli.devstack import DevStack
+from roofkit_events import apikeys, subjects
+from roofkit_events.auth.v1 import auth_pb2
+from roofkit_events.common.v1 import error_code_pb2 as codes
+from roofkit_events.ratelimit.v1 import ratelimit_pb2
+from roofkit_runtime import natsio
+from roofkit_runtime.errors import ResponderUnavailable
+from tests.support import provision
+
+
+async def verify(nc, key: str) -> auth_pb2.VerifyReply:  # type: ignore[no-untyped-def]
+    return await natsio.request(
+        nc,
+        subjects.AUTH_VERIFY,
+        auth_pb2.VerifyRequest(api_key=key),
+        auth_pb2.VerifyReply,
+        timeout_s=2,
+    )
+
+
+async def test_auth_verifies_keys_and_refuses_malformed_unknown(
+    services: DevStack, keys_home: Path
+) -> None:
+    assert services.database_url and services.nats_url
+    token, _, _ = await provision.new_key(
+        database_url=services.database_url,
+        nats_url=services.nats_url,
+        home=keys_home,
+        scopes=("reports.write",),
+        importsPerMinute=7,
+    )
+    nc = await natsio.connect(services.nats_url, name="test")
+    try:
+        ok = await verify(nc, token)
+        assert ok.ok and ok.key_id.startswith("key_") and ok.workspace_id.startswith("ws_")
+        assert list(ok.scopes) == ["reports.write"]
+        assert ok.workspace_state == auth_pb2.WORKSPACE_STATE_ACTIVE
+        assert ok.limits.imports_per_minute == 7
+        assert ok.key_prefix == token[:12]
+        assert (await verify(nc, "rk_live_bogus")).error == codes.ERROR_CODE_API_KEY_MALFORMED
+        assert (await verify(nc, apikeys.generate())).error == codes.ERROR_CODE_API_KEY_UNKNOWN
+    finally:
+        await nc.drain()
+
+
+async def test_revocation_reaches_every_auth_replica_within_a_second(
+    services: DevStack, keys_home: Path
+) -> None:
+    assert services.database_url and services.nats_url
+    if "auth-2" not in services.services:
+        services.add_service("auth", label="auth-2")
+    token, key_name, ws_name = await provision.new_key(
+        database_url=services.database_url, nats_url=services.nats_url, home=keys_home
+    )
+    nc = await natsio.connect(services.nats_url, name="test")
+    try:
+        for _ in range(20):  # warm both replicas' caches (queue group spreads requests)
+            assert (await verify(nc, token)).ok
+        await provision.apply(
+            [provision.apikey(key_name, ws_name, revoked=True)],
+            database_url=services.database_url,
+            nats_url=services.nats_url,
+            home=keys_home,
+        )
+        deadline = time.monotonic() + 1.0
+        while True:
+            replies = [await verify(nc, token) for _ in range(10)]
+            if all(r.error == codes.ERROR_CODE_API_KEY_REVOKED for r in replies):
+                break
+            assert time.monotonic() < deadline, "revocation not seen by every replica within 1 s"
+            await asyncio.sleep(0.01)
+    finally:
+        await nc.drain()
+
+
+async def test_ratelimit_is_exact_across_two_replicas_under_concurrency(services: DevStack) -> None:
+    assert services.nats_url
+    if "ratelimit-2" not in services.services:
+        services.add_service("ratelimit", label="ratelimit-2")
+    nc = await natsio.connect(services.nats_url, name="test")
+    bucket = f"key_{time.time_ns()}"
+
+    async def take() -> ratelimit_pb2.TakeReply:
+        return await natsio.request(
+            nc,
+            subjects.RATELIMIT_TAKE,
+            ratelimit_pb2.TakeRequest(
+                kind=ratelimit_pb2.BUCKET_KIND_KEY_ENDPOINT,
+                subject=bucket,
+                endpoint="reports.import",
+                limit=25,
+                window_seconds=3600,
+                cost=1,
+            ),
+            ratelimit_pb2.TakeReply,
+            timeout_s=5,
+        )
+
+    try:
+        replies = await asyncio.gather(*(take() for _ in range(80)))
+    finally:
+        await nc.drain()
+    assert sum(r.allowed for r in replies) == 25
+    assert sorted(r.remaining for r in replies if r.allowed) == list(range(25))
+    assert all(r.error == codes.ERROR_CODE_RATE_LIMITED for r in replies if not r.allowed)
+    assert all(r.retry_after_seconds >= 1 for r in replies if not r.allowed)
+
+
+async def test_a_subject_without_responders_is_dependency_unavailable(nats_url: str) -> None:
+    nc = await natsio.connect(nats_url, name="test")
+    try:
+        with pytest.raises(ResponderUnavailable):
+            await natsio.request(
+                nc,
+                "roofkit.nobody.v1.here",
+                auth_pb2.VerifyRequest(),
+                auth_pb2.VerifyReply,
+                timeout_s=0.5,
+            )
+    finally:
+        await nc.drain()

@@ -1,0 +1,93 @@
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from roofkit_importer import errors, upload
+
+BOUNDARY = b"xYzBoundary"
+
+
+def form(*parts: tuple[str, bytes, str | None]) -> bytes:
+    body = b""
+    for name, value, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += b"--" + BOUNDARY + b"\r\nContent-Disposition: " + disposition.encode() + b"\r\n\r\n"
+        body += value + b"\r\n"
+    return body + b"--" + BOUNDARY + b"--\r\n"
+
+
+async def chunks(data: bytes, size: int = 7) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+async def receive(data: bytes, tmp_path: Path, max_body: int = 1 << 20) -> upload.Upload:
+    return await upload.receive(
+        chunks(data), boundary=BOUNDARY, spool_dir=tmp_path, max_body_bytes=max_body
+    )
+
+
+async def test_file_is_spooled_and_hashed_and_fields_kept(tmp_path: Path) -> None:
+    content = b"Facet,Area\nF1,100\n" * 50
+    got = await receive(
+        form(("external_id", b"job-1", None), ("file", content, "../../etc/r\x01.csv")), tmp_path
+    )
+    assert got.path.read_bytes() == content
+    assert got.sha256 == hashlib.sha256(content).hexdigest()
+    assert got.size_bytes == len(content)
+    assert got.filename == "r.csv"
+    assert got.fields == {"external_id": "job-1"}
+    got.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("parts", "code"),
+    [
+        ([("external_id", b"x", None)], "file_missing"),
+        ([("file", b"a", "a.csv"), ("file", b"b", "b.csv")], "too_many_files"),
+        ([("file", b"a", "a.csv"), ("colour", b"red", None)], "unknown_field"),
+        ([("workspace_id", b"ws_1", None), ("file", b"a", "a.csv")], "tenant_selector_not_allowed"),
+        ([("tenantId", b"t", None)], "tenant_selector_not_allowed"),
+        ([("file", b"a", "a.csv"), ("metadata", b"x" * 20000, None)], "invalid_metadata"),
+        ([("file", b"a", "a.csv"), ("external_id", b"x" * 200, None)], "invalid_field"),
+        ([("file", b"a", "a.csv")] + [("format", b"csv", None)] * 2, "invalid_multipart"),
+    ],
+)
+async def test_form_rules_refuse_with_stable_codes_and_leave_nothing(
+    parts: list[tuple[str, bytes, str | None]], code: str, tmp_path: Path
+) -> None:
+    with pytest.raises(errors.ApiError) as caught:
+        await receive(form(*parts), tmp_path)
+    assert caught.value.code == code
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_truncated_body_is_invalid_multipart(tmp_path: Path) -> None:
+    data = form(("file", b"abc" * 100, "a.csv"))
+    with pytest.raises(errors.InvalidRequest) as caught:
+        await receive(data[:-30], tmp_path)
+    assert caught.value.code == "invalid_multipart"
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_body_over_the_limit_is_refused_while_streaming(tmp_path: Path) -> None:
+    with pytest.raises(errors.PayloadTooLarge):
+        await receive(form(("file", b"z" * 5000, "a.csv")), tmp_path, max_body=1000)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_too_many_parts(tmp_path: Path) -> None:
+    parts = [("file", b"a", "a.csv")] + [("format", b"csv", None)] * 9
+    with pytest.raises(errors.InvalidRequest):
+        await receive(form(*parts), tmp_path)
+
+
+def test_boundary_is_required() -> None:
+    assert upload.boundary_of("multipart/form-data; boundary=abc") == b"abc"
+    for bad in (None, "application/json", "multipart/form-data", "multipart/mixed; boundary=a"):
+        with pytest.raises(errors.InvalidRequest) as caught:
+            upload.boundary_of(bad)
+        assert caught.value.code == "invalid_content_type"
