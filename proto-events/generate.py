@@ -44,12 +44,8 @@ PYTHON_PACKAGE = "roofkit_events"
 GENERATED_SUFFIXES = ("_pb2.py", "_pb2.pyi")
 PACKAGE_INIT_TEXT = '"""Generated protobuf package; see proto-events/README.md."""\n'
 
-_FROM_IMPORT = re.compile(
-    rf"^(\s*from ){PROTO_PACKAGE}((?:\.\w+)+ import )", re.MULTILINE
-)
-_BUILDER_MODULE = re.compile(
-    rf"(BuildTopDescriptorsAndMessages\(DESCRIPTOR, '){PROTO_PACKAGE}\."
-)
+_FROM_IMPORT = re.compile(rf"^(\s*from ){PROTO_PACKAGE}((?:\.\w+)+ import )", re.MULTILINE)
+_BUILDER_MODULE = re.compile(rf"(BuildTopDescriptorsAndMessages\(DESCRIPTOR, '){PROTO_PACKAGE}\.")
 _LEFTOVER_IMPORT = re.compile(rf"^\s*(from|import) {PROTO_PACKAGE}[.\s]", re.MULTILINE)
 
 
@@ -78,9 +74,7 @@ def run_protoc(out_dir: Path) -> None:
         f"--mypy_out={out_dir}",
         *sources,
     ]
-    result = subprocess.run(
-        cmd, cwd=PROTO_ROOT, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(cmd, cwd=PROTO_ROOT, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
         sys.exit(f"protoc failed with exit code {result.returncode}")
@@ -128,10 +122,8 @@ def owned_files(root: Path) -> set[Path]:
         if not path.is_file() or "__pycache__" in path.parts:
             continue
         rel = path.relative_to(root)
-        if (
-            path.name.endswith(GENERATED_SUFFIXES)
-            or path.name == "__init__.py"
-            and len(rel.parts) > 1
+        if path.name.endswith(GENERATED_SUFFIXES) or (
+            path.name == "__init__.py" and len(rel.parts) > 1
         ):
             owned.add(rel)
     return owned
@@ -145,25 +137,17 @@ def compare(expected_root: Path, actual_root: Path) -> list[str]:
     for rel in sorted(expected - actual):
         problems.append(f"missing: {PYTHON_PACKAGE}/{rel}")
     for rel in sorted(actual - expected):
-        problems.append(
-            f"not generated from any .proto (remove it): {PYTHON_PACKAGE}/{rel}"
-        )
+        problems.append(f"not generated from any .proto (remove it): {PYTHON_PACKAGE}/{rel}")
     for rel in sorted(expected & actual):
         if not filecmp.cmp(expected_root / rel, actual_root / rel, shallow=False):
             diff = difflib.unified_diff(
-                (actual_root / rel)
-                .read_text(encoding="utf-8")
-                .splitlines(keepends=True),
-                (expected_root / rel)
-                .read_text(encoding="utf-8")
-                .splitlines(keepends=True),
+                (actual_root / rel).read_text(encoding="utf-8").splitlines(keepends=True),
+                (expected_root / rel).read_text(encoding="utf-8").splitlines(keepends=True),
                 fromfile=f"committed/{rel}",
                 tofile=f"generated/{rel}",
                 n=1,
             )
-            problems.append(
-                f"stale: {PYTHON_PACKAGE}/{rel}\n" + "".join(list(diff)[:40])
-            )
+            problems.append(f"stale: {PYTHON_PACKAGE}/{rel}\n" + "".join(list(diff)[:40]))
     return problems
 
 
@@ -179,9 +163,7 @@ def write(dest_root: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(fresh_root / rel, target)
     # Drop directories left empty by a removed .proto.
-    for directory in sorted(
-        dest_root.rglob("*"), key=lambda p: len(p.parts), reverse=True
-    ):
+    for directory in sorted(dest_root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if directory.is_dir() and not any(
             p for p in directory.iterdir() if p.name != "__pycache__"
         ):
@@ -193,13 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="do not write; exit 1 when the committed generated code differs from a fresh generation",
+        help="do not write; exit 1 when the committed code differs from a fresh generation",
     )
     args = parser.parse_args(argv)
     if not args.check:
         write(OUTPUT_ROOT)
         print(
-            f"generated {len(owned_files(OUTPUT_ROOT))} files under {OUTPUT_ROOT.relative_to(HERE.parent)}"
+            f"generated {len(owned_files(OUTPUT_ROOT))} files under "
+            f"{OUTPUT_ROOT.relative_to(HERE.parent)}"
         )
         return 0
     with tempfile.TemporaryDirectory(prefix="roofkit-gen-check-") as fresh:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from roofkit_events import subjects
 from roofkit_events.auth.v1 import auth_pb2
 from roofkit_events.common.v1 import error_code_pb2
