@@ -5,11 +5,11 @@ local stack. Each reads the desired spec, compares with the database and the key
 Kubernetes Secret, or a file locally), repairs whatever drifted, and announces every change on
 ``roofkit.auth.v1.keys.changed`` so auth replicas drop their caches at once.
 
-Key material: a key is generated only when its vault holds no valid key matching the database
-(first reconcile, or the Secret was deleted: then a new key replaces the old one, whose hash is
-overwritten so it stops working). The new key is returned to the caller exactly once, in
-:attr:`ApiKeyResult.new_key`, for ``roofkit apply`` to print; the operator never puts it in a
-return value, status, event or log.
+Key material: a key is generated only when its vault holds no well-formed key (first reconcile,
+or the Secret was deleted or garbled: then a new key replaces the old one, whose hash is
+overwritten so it stops working), or when the database marks the key deleted. The new key is
+returned to the caller exactly once, in :attr:`ApiKeyResult.new_key`, for ``roofkit apply`` to
+print; the operator never puts it in a return value, status, event or log.
 """
 
 from __future__ import annotations
@@ -81,12 +81,10 @@ async def reconcile_apikey(
     row = await store.find_key(spec.namespace, spec.name)
     held = await vault.read(spec)
     new_key: str | None = None
-    if (
-        held is not None
-        and apikeys.well_formed(held)
-        and (row is None or (row.key_hash == apikeys.key_hash(held) and row.state != "deleted"))
-    ):
-        key = held  # the vault's key is authoritative: a removed or altered row is restored
+    if held is not None and apikeys.well_formed(held) and (row is None or row.state != "deleted"):
+        # The vault's key is authoritative: a removed or altered row (hash included) is restored.
+        # A deleted key never comes back: its name gets a new key.
+        key = held
     else:
         key = new_key = apikeys.generate()
     key_id, changed = await store.upsert_key(

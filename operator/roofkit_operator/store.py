@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from roofkit_operator.errors import MissingWorkspace
 from roofkit_operator.resources import ApiKeySpec, WorkspaceSpec
 from roofkit_runtime import db
 from roofkit_runtime.schema import api_keys, workspaces
@@ -29,10 +30,6 @@ class KeyRow:
     prefix: str
     state: str
     last_used_at: dt.datetime | None
-
-
-class MissingWorkspace(LookupError):
-    """The ApiKey's workspaceRef names no (live) Workspace."""
 
 
 class ReconcileStore:
