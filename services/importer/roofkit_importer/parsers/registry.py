@@ -24,6 +24,7 @@ PARSERS: dict[Format, str] = {
     Format.XLSX: "roofkit_importer.parsers.xlsx",
     Format.XML: "roofkit_importer.parsers.xml_tree",
     Format.JSON: "roofkit_importer.parsers.json_tree",
+    Format.PDF: "roofkit_importer.parsers.pdf",
 }
 
 
