@@ -17,6 +17,8 @@ from roofkit_cli.devstack import DevStack
 from tests.support.infra import scratch_dir
 
 REPO = Path(__file__).resolve().parents[2]
+INVALID_AUTH_PER_MINUTE = 10
+UPLOAD_CEILING = 64 * 1024 * 1024
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +28,13 @@ def stack() -> Iterator[DevStack]:
         home=home,
         http_port=infra.free_port(),
         log_level="WARNING",
-        extra_env={"ROOFKIT_INVALID_AUTH_PER_MINUTE": "1000"},
+        extra_env={
+            # Tests send X-Forwarded-For to act as distinct clients of the invalid-auth bucket.
+            "ROOFKIT_TRUSTED_PROXY_HOPS": "1",
+            "ROOFKIT_INVALID_AUTH_PER_MINUTE": str(INVALID_AUTH_PER_MINUTE),
+            "ROOFKIT_BODY_IDLE_TIMEOUT_S": "2",
+            "ROOFKIT_MAX_UPLOAD_BYTES_CEILING": str(UPLOAD_CEILING),
+        },
     )
     try:
         dev.start_infrastructure()

@@ -1,0 +1,613 @@
+"""The import contract, row by row (api-contract.md), over real HTTP against the local stack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import httpx
+import pytest
+
+from roofkit_cli.devstack import DevStack
+from roofkit_events import apikeys
+from tests.e2e.conftest import EXAMPLE_CSV
+from tests.e2e.helpers import (
+    apply,
+    client_address,
+    idem,
+    multipart,
+    new_key,
+    raw_request,
+)
+from tests.support import provision
+from tests.support.stack import INVALID_AUTH_PER_MINUTE, UPLOAD_CEILING
+
+IMPORT = "/api/v1/reports/import"
+CSV = EXAMPLE_CSV.read_bytes()
+
+
+def post(
+    client: httpx.Client,
+    *,
+    key: str | None,
+    idempotency_key: str | None = "auto",
+    files: dict[str, tuple[str, bytes]] | None = None,
+    data: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> httpx.Response:
+    sent = {"X-Forwarded-For": client_address()}
+    if key is not None:
+        sent["Authorization"] = f"Bearer {key}"
+    if idempotency_key is not None:
+        sent["Idempotency-Key"] = idem() if idempotency_key == "auto" else idempotency_key
+    sent.update(headers or {})
+    return client.post(
+        IMPORT,
+        headers=sent,
+        files=files if files is not None else {"file": ("roof.csv", CSV)},
+        data=data or {},
+        params=params,
+    )
+
+
+def error(response: httpx.Response) -> dict[str, object]:
+    body = response.json()
+    assert set(body["error"]) == {"type", "code", "message", "param", "request_id", "details"}
+    assert body["error"]["request_id"] == response.headers["X-Request-Id"]
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def assert_rate_headers(response: httpx.Response) -> None:
+    for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+        assert name in response.headers, name
+
+
+# --- 201 -----------------------------------------------------------------------------------------
+
+
+def test_201_carries_location_rate_headers_and_request_id(
+    client: httpx.Client, dev_key: str
+) -> None:
+    response = post(client, key=dev_key, data={"external_id": f"job-{uuid.uuid4().hex[:8]}"})
+    assert response.status_code == 201
+    assert response.headers["Location"].startswith("/api/v1/reports/rpt_")
+    assert_rate_headers(response)
+    assert "Idempotency-Replayed" not in response.headers
+
+
+def test_incoming_request_id_is_echoed(client: httpx.Client, dev_key: str) -> None:
+    response = post(client, key=dev_key, headers={"X-Request-Id": "partner-trace.42"})
+    assert response.headers["X-Request-Id"] == "partner-trace.42"
+    bad = post(client, key=dev_key, headers={"X-Request-Id": "no spaces allowed"})
+    assert bad.headers["X-Request-Id"].startswith("req_")
+
+
+def test_replay_returns_stored_201_byte_for_byte_with_replayed_header(
+    client: httpx.Client, dev_key: str
+) -> None:
+    key = idem()
+    first = post(client, key=dev_key, idempotency_key=key, data={"metadata": '{"a": 1}'})
+    # Same meaning, different multipart boundary and field order: a replay.
+    second = client.post(
+        IMPORT,
+        headers={"Authorization": f"Bearer {dev_key}", "Idempotency-Key": key},
+        files={"file": ("roof.csv", CSV)},
+        data={"metadata": '{"a": 1}'},
+    )
+    assert first.status_code == second.status_code == 201
+    assert second.content == first.content
+    assert second.headers["Idempotency-Replayed"] == "true"
+    assert second.headers["Location"] == first.headers["Location"]
+    assert_rate_headers(second)
+
+
+# --- 400 -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("idempotency_key", "code"),
+    [
+        (None, "idempotency_key_missing"),
+        ("", "idempotency_key_invalid"),
+        ("has space", "idempotency_key_invalid"),
+        ("x" * 256, "idempotency_key_invalid"),
+        ("caf\u00e9", "idempotency_key_invalid"),
+    ],
+)
+def test_400_idempotency_key(
+    client: httpx.Client, dev_key: str, idempotency_key: str | None, code: str
+) -> None:
+    headers: dict[str, str | bytes] = {"Authorization": f"Bearer {dev_key}"}
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key.encode()  # bytes: sent as they are
+    response = client.post(IMPORT, headers=headers, files={"file": ("roof.csv", CSV)})
+    assert response.status_code == 400
+    assert error(response)["code"] == code
+    assert error(response)["param"] == "Idempotency-Key"
+    assert_rate_headers(response)
+
+
+def test_400_invalid_content_type(client: httpx.Client, dev_key: str) -> None:
+    response = client.post(
+        IMPORT,
+        headers={
+            "Authorization": f"Bearer {dev_key}",
+            "Idempotency-Key": idem(),
+            "Content-Type": "application/json",
+        },
+        content=b'{"file": "x"}',
+    )
+    assert response.status_code == 400
+    assert error(response)["code"] == "invalid_content_type"
+
+
+def test_400_invalid_multipart(client: httpx.Client, dev_key: str) -> None:
+    response = client.post(
+        IMPORT,
+        headers={
+            "Authorization": f"Bearer {dev_key}",
+            "Idempotency-Key": idem(),
+            "Content-Type": "multipart/form-data; boundary=b0undary",
+        },
+        content=b'--b0undary\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc',
+    )
+    assert response.status_code == 400
+    assert error(response)["code"] == "invalid_multipart"
+
+
+@pytest.mark.parametrize(
+    ("files", "data", "code", "param"),
+    [
+        ({}, {"external_id": "x"}, "file_missing", "file"),
+        ({"colour": ("c.txt", b"red")}, {}, "unknown_field", "colour"),
+        ({}, {"workspace_id": "ws_other"}, "tenant_selector_not_allowed", "workspace_id"),
+        ({}, {"organizationId": "o"}, "tenant_selector_not_allowed", "organizationId"),
+        ({}, {"external_id": "has spaces"}, "invalid_field", "external_id"),
+        ({}, {"format": "docx"}, "invalid_field", "format"),
+        ({}, {"format": "pdf"}, "format_mismatch", "format"),
+        ({}, {"metadata": "[1, 2]"}, "invalid_metadata", "metadata"),
+        ({}, {"metadata": "{not json"}, "invalid_metadata", "metadata"),
+        ({}, {"metadata": '{"k": "' + "v" * 17000 + '"}'}, "invalid_metadata", "metadata"),
+    ],
+)
+def test_400_form_rules(
+    client: httpx.Client,
+    dev_key: str,
+    files: dict[str, tuple[str, bytes]],
+    data: dict[str, str],
+    code: str,
+    param: str,
+) -> None:
+    if code == "file_missing":  # a multipart form without any file part
+        response = client.post(
+            IMPORT,
+            headers={
+                "Authorization": f"Bearer {dev_key}",
+                "Idempotency-Key": idem(),
+                "Content-Type": "multipart/form-data; boundary=b0undary",
+            },
+            content=multipart([(k, v.encode(), None) for k, v in data.items()]),
+        )
+    else:
+        response = post(client, key=dev_key, files={"file": ("roof.csv", CSV), **files}, data=data)
+    assert response.status_code == 400, response.text
+    body = error(response)
+    assert (body["code"], body["param"]) == (code, param)
+    assert_rate_headers(response)
+
+
+def test_400_more_than_one_file(client: httpx.Client, dev_key: str) -> None:
+    body = multipart([("file", CSV, "a.csv"), ("file", CSV, "b.csv")])
+    response = client.post(
+        IMPORT,
+        headers={
+            "Authorization": f"Bearer {dev_key}",
+            "Idempotency-Key": idem(),
+            "Content-Type": "multipart/form-data; boundary=b0undary",
+        },
+        content=body,
+    )
+    assert response.status_code == 400
+    assert error(response)["code"] == "too_many_files"
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"debug": "1"}, "unknown_parameter"),
+        ({"workspace": "ws_x"}, "tenant_selector_not_allowed"),
+        ({"tenant_id": "t"}, "tenant_selector_not_allowed"),
+    ],
+)
+def test_400_query_string(
+    client: httpx.Client, dev_key: str, params: dict[str, str], code: str
+) -> None:
+    response = post(client, key=dev_key, params=params)
+    assert response.status_code == 400
+    assert error(response)["code"] == code
+
+
+@pytest.mark.parametrize("header", ["X-Workspace-Id", "X-Tenant-Id", "X-Org-Id"])
+def test_400_tenant_selector_header(client: httpx.Client, dev_key: str, header: str) -> None:
+    response = post(client, key=dev_key, headers={header: "ws_other"})
+    assert response.status_code == 400
+    assert (error(response)["code"], error(response)["param"]) == (
+        "tenant_selector_not_allowed",
+        header.lower(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"\x00\x01\x02binary garbage\xff" * 40, "report_unsupported"),
+        (b"%PDF-1.7\n%garbage that is no pdf", "report_unreadable"),
+        (b"Facet,Area\n", "report_unreadable"),
+    ],
+)
+def test_400_unreadable_or_unsupported_report_with_per_file_reasons(
+    client: httpx.Client, dev_key: str, content: bytes, code: str
+) -> None:
+    response = post(client, key=dev_key, files={"file": ("roof.bin", content)})
+    assert response.status_code == 400, response.text
+    body = error(response)
+    assert body["code"] in {code, "report_unreadable", "report_unsupported"}
+    assert body["details"]["files"][0]["name"] == "roof.bin"  # type: ignore[index]
+    assert body["details"]["files"][0]["reason"]  # type: ignore[index]
+
+
+# --- 401 / 403 -----------------------------------------------------------------------------------
+
+
+def test_401_missing_key_has_no_error_attribute(client: httpx.Client) -> None:
+    response = post(client, key=None)
+    assert response.status_code == 401
+    assert error(response)["code"] == "api_key_missing"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="roofkit"'
+    assert "X-RateLimit-Limit" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("authorization", "code"),
+    [
+        ("Bearer rk_live_short", "api_key_malformed"),
+        ("Basic dXNlcjpwYXNz", "api_key_malformed"),
+        ("Bearer " + apikeys.generate(), "api_key_unknown"),
+    ],
+)
+def test_401_malformed_and_unknown_keys(
+    client: httpx.Client, authorization: str, code: str
+) -> None:
+    response = post(client, key=None, headers={"Authorization": authorization})
+    assert response.status_code == 401
+    assert error(response)["code"] == code
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="roofkit", error="invalid_token"'
+
+
+def test_401_comes_before_400_and_never_reads_the_body(client: httpx.Client) -> None:
+    response = post(
+        client, key=apikeys.generate(), idempotency_key=None, headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 401
+
+
+def test_401_revoked_deleted_expired(stack: DevStack, client: httpx.Client) -> None:
+    token, key_name, ws_name = new_key(stack)
+    assert post(client, key=token).status_code == 201
+    apply(stack, provision.apikey(key_name, ws_name, revoked=True))
+    assert error(post(client, key=token))["code"] == "api_key_revoked"
+
+    token, key_name, ws_name = new_key(stack)
+    asyncio_delete(stack, key_name)
+    assert error(post(client, key=token))["code"] == "api_key_deleted"
+
+    ws, key = provision.unique("ws"), provision.unique("key")
+    past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+    apply(stack, provision.workspace(ws), provision.apikey(key, ws, expiresAt=past))
+    token = (stack.home / f"{key}-api-key").read_text().strip()
+    response = post(client, key=token)
+    assert response.status_code == 401
+    assert error(response)["code"] == "api_key_expired"
+
+
+def asyncio_delete(stack: DevStack, key_name: str) -> None:
+    import asyncio
+
+    from roofkit_cli import manifests
+
+    assert stack.database_url and stack.nats_url
+    asyncio.run(
+        manifests.delete(
+            [provision.apikey(key_name, "unused")],
+            database_url=stack.database_url,
+            nats_url=stack.nats_url,
+        )
+    )
+
+
+def test_403_insufficient_scope_names_the_scope(stack: DevStack, client: httpx.Client) -> None:
+    token, _, _ = new_key(stack, scopes=("reports.read",))
+    response = post(client, key=token)
+    assert response.status_code == 403
+    assert error(response)["code"] == "insufficient_scope"
+    assert response.headers["WWW-Authenticate"] == (
+        'Bearer realm="roofkit", error="insufficient_scope", scope="reports.write"'
+    )
+
+
+def test_403_inactive_workspace(stack: DevStack, client: httpx.Client) -> None:
+    token, _, ws_name = new_key(stack)
+    apply(stack, provision.workspace(ws_name, state="Suspended"))
+    response = post(client, key=token)
+    assert response.status_code == 403
+    assert error(response)["code"] == "workspace_inactive"
+    apply(stack, provision.workspace(ws_name, state="Active"))
+    assert post(client, key=token).status_code == 201
+
+
+# --- 409 -----------------------------------------------------------------------------------------
+
+
+def test_409_idempotency_key_reused_with_another_payload(
+    client: httpx.Client, dev_key: str
+) -> None:
+    key = idem()
+    assert post(client, key=dev_key, idempotency_key=key).status_code == 201
+    other = post(
+        client,
+        key=dev_key,
+        idempotency_key=key,
+        files={"file": ("roof.csv", CSV + b"F3,10,4/12,90\n")},
+    )
+    assert other.status_code == 409
+    assert error(other)["code"] == "idempotency_key_reused"
+    assert error(other)["type"] == "idempotency_error"
+
+
+def test_a_failed_attempt_releases_its_idempotency_key(client: httpx.Client, dev_key: str) -> None:
+    key = idem()
+    bad = post(client, key=dev_key, idempotency_key=key, files={"file": ("r.csv", b"Facet,Area\n")})
+    assert bad.status_code == 400
+    assert post(client, key=dev_key, idempotency_key=key).status_code == 201
+
+
+def test_409_external_id_conflict_names_the_existing_report(
+    client: httpx.Client, dev_key: str
+) -> None:
+    external = f"job-{uuid.uuid4().hex[:10]}"
+    first = post(client, key=dev_key, data={"external_id": external})
+    second = post(client, key=dev_key, data={"external_id": external})
+    assert second.status_code == 409
+    body = error(second)
+    assert body["code"] == "external_id_conflict"
+    assert body["details"] == {"report_id": first.json()["id"]}
+
+
+def test_idempotency_keys_are_scoped_to_the_workspace(
+    stack: DevStack, client: httpx.Client, dev_key: str
+) -> None:
+    key = idem()
+    other, _, _ = new_key(stack)
+    a = post(client, key=dev_key, idempotency_key=key)
+    b = post(client, key=other, idempotency_key=key)
+    assert a.status_code == b.status_code == 201
+    assert a.json()["id"] != b.json()["id"]
+
+
+# --- 411 / 413 (raw sockets: decided from the headers alone) -----------------------------------
+
+
+def test_411_without_content_length(stack: DevStack) -> None:
+    status, headers, body, _ = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nIdempotency-Key: k\nContent-Type: multipart/form-data; boundary=b\n",
+    )
+    assert status == 411
+    assert b'"content_length_required"' in body
+    assert "x-request-id" in headers
+
+
+def test_411_for_chunked_bodies_before_authentication(stack: DevStack) -> None:
+    status, _, body, _ = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n"
+        "Content-Type: multipart/form-data; boundary=b\n",
+        b"5\r\nhello\r\n0\r\n\r\n",
+    )
+    assert status == 411
+    assert b'"content_length_required"' in body
+
+
+def test_413_from_the_declared_length_before_the_body_and_connection_closed(
+    stack: DevStack,
+) -> None:
+    status, headers, body, closed = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nContent-Length: {UPLOAD_CEILING + 1}\n"
+        "Content-Type: multipart/form-data; boundary=b\n",
+    )
+    assert status == 413
+    assert b'"payload_too_large"' in body
+    assert headers.get("connection") == "close"
+    assert closed
+
+
+def test_413_over_the_workspace_limit_after_authentication(stack: DevStack) -> None:
+    token, _, _ = new_key(stack, maxUploadBytes=1000)
+    status, _, body, closed = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {token}\nIdempotency-Key: k1\n"
+        "Content-Length: 5000\nContent-Type: multipart/form-data; boundary=b\n",
+    )
+    assert status == 413
+    assert b'"max_bytes":1000' in body
+    assert closed
+
+
+def test_a_lying_content_length_longer_than_the_body_is_refused_not_hung(
+    stack: DevStack, dev_key: str
+) -> None:
+    payload = multipart([("file", CSV, "roof.csv")])
+    status, _, body, _ = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {dev_key}\nIdempotency-Key: {idem()}\n"
+        f"Content-Length: {len(payload) + 500}\nContent-Type: multipart/form-data; boundary=b0undary\n",
+        payload,
+        read_timeout_s=15,
+    )
+    assert status == 400
+    assert b'"invalid_multipart"' in body
+
+
+def test_a_lying_content_length_shorter_than_the_body_is_refused(
+    stack: DevStack, client: httpx.Client, dev_key: str
+) -> None:
+    payload = multipart([("file", CSV, "roof.csv")])
+    key = idem()
+    status, _, _, closed = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {dev_key}\nIdempotency-Key: {key}\n"
+        f"Content-Length: {len(payload) - 40}\nContent-Type: multipart/form-data; boundary=b0undary\n",
+        payload,
+    )
+    # The bytes past Content-Length are a malformed next request: the HTTP server answers 400
+    # and closes, whichever of the two refusals reaches the wire first. Nothing is stored: the
+    # Idempotency-Key is still free.
+    assert status == 400
+    assert closed
+    assert (
+        post(client, key=dev_key, idempotency_key=key).headers.get("Idempotency-Replayed") is None
+    )
+
+
+# --- 429 -----------------------------------------------------------------------------------------
+
+
+def test_429_key_bucket_with_retry_after_and_rate_headers(
+    stack: DevStack, client: httpx.Client
+) -> None:
+    token, _, _ = new_key(stack, importsPerMinute=3)
+    statuses = [post(client, key=token) for _ in range(4)]
+    assert [r.status_code for r in statuses[:3]] == [201, 201, 201] or statuses[0].headers[
+        "X-RateLimit-Remaining"
+    ] != "2"  # a window boundary may fall between the calls
+    limited = [r for r in statuses if r.status_code == 429]
+    if not limited:  # the window rolled over mid-test: exhaust the new one
+        limited = [post(client, key=token) for _ in range(4)]
+        limited = [r for r in limited if r.status_code == 429]
+    response = limited[0]
+    assert error(response)["code"] == "rate_limited"
+    assert error(response)["type"] == "rate_limit_error"
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert response.headers["X-RateLimit-Limit"] == "3"
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_429_invalid_auth_bucket_spares_a_valid_key_from_elsewhere(
+    client: httpx.Client, dev_key: str
+) -> None:
+    attacker = client_address()
+    for _ in range(INVALID_AUTH_PER_MINUTE):
+        assert (
+            post(client, key=apikeys.generate(), headers={"X-Forwarded-For": attacker}).status_code
+            == 401
+        )
+    blocked = post(client, key=apikeys.generate(), headers={"X-Forwarded-For": attacker})
+    if blocked.status_code == 401:  # the minute rolled over between the calls: fill the new window
+        for _ in range(INVALID_AUTH_PER_MINUTE):
+            post(client, key=apikeys.generate(), headers={"X-Forwarded-For": attacker})
+        blocked = post(client, key=apikeys.generate(), headers={"X-Forwarded-For": attacker})
+    assert blocked.status_code == 429
+    assert error(blocked)["code"] == "auth_rate_limited"
+    assert blocked.headers["X-RateLimit-Limit"] == str(INVALID_AUTH_PER_MINUTE)
+    assert blocked.headers["X-RateLimit-Remaining"] == "0"
+    assert int(blocked.headers["Retry-After"]) >= 1
+    assert post(client, key=dev_key).status_code == 201  # another address, a valid key
+
+
+# --- tenant isolation and reading back ---------------------------------------------------------
+
+
+def test_reports_of_another_workspace_are_404_like_missing_ones(
+    stack: DevStack, client: httpx.Client
+) -> None:
+    mine, _, _ = new_key(stack)
+    theirs, _, _ = new_key(stack)
+    created = post(client, key=mine)
+    location = created.headers["Location"]
+    assert client.get(location, headers={"Authorization": f"Bearer {mine}"}).status_code == 200
+    foreign = client.get(location, headers={"Authorization": f"Bearer {theirs}"})
+    missing = client.get(
+        "/api/v1/reports/rpt_doesnotexist", headers={"Authorization": f"Bearer {theirs}"}
+    )
+    assert foreign.status_code == missing.status_code == 404
+    assert error(foreign)["code"] == error(missing)["code"] == "report_not_found"
+    listed = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {theirs}"}).json()
+    assert created.json()["id"] not in [r["id"] for r in listed["data"]]
+
+
+def test_list_filters_by_external_id_and_pages_newest_first(
+    stack: DevStack, client: httpx.Client
+) -> None:
+    token, _, _ = new_key(stack)
+    ids = [post(client, key=token, data={"external_id": f"job-{i}"}).json()["id"] for i in range(3)]
+    auth = {"Authorization": f"Bearer {token}"}
+    page = client.get("/api/v1/reports", params={"limit": "2"}, headers=auth)
+    assert page.status_code == 200
+    assert_rate_headers(page)
+    first = page.json()
+    assert [r["id"] for r in first["data"]] == ids[::-1][:2]
+    assert first["has_more"] is True
+    rest = client.get(
+        "/api/v1/reports", params={"limit": "2", "cursor": first["next_cursor"]}, headers=auth
+    ).json()
+    assert [r["id"] for r in rest["data"]] == [ids[0]]
+    assert rest["has_more"] is False and rest["next_cursor"] is None
+    only = client.get("/api/v1/reports", params={"external_id": "job-1"}, headers=auth).json()
+    assert [r["id"] for r in only["data"]] == [ids[1]]
+
+
+def test_reading_needs_the_read_scope_and_refuses_selectors(
+    stack: DevStack, client: httpx.Client
+) -> None:
+    writer, _, _ = new_key(stack, scopes=("reports.write",))
+    response = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {writer}"})
+    assert response.status_code == 403
+    assert 'scope="reports.read"' in response.headers["WWW-Authenticate"]
+    reader, _, _ = new_key(stack, scopes=("reports.read",))
+    for params, code in (
+        ({"workspace_id": "x"}, "tenant_selector_not_allowed"),
+        ({"limit": "0"}, "invalid_parameter"),
+        ({"cursor": "!!"}, "invalid_parameter"),
+        ({"sort": "x"}, "unknown_parameter"),
+    ):
+        response = client.get(
+            "/api/v1/reports", params=params, headers={"Authorization": f"Bearer {reader}"}
+        )
+        assert response.status_code == 400
+        assert error(response)["code"] == code
+
+
+def test_reads_have_their_own_rate_limit_bucket(stack: DevStack, client: httpx.Client) -> None:
+    token, _, _ = new_key(stack, importsPerMinute=1, readsPerMinute=50)
+    assert post(client, key=token).status_code == 201
+    response = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.headers["X-RateLimit-Limit"] == "50"
+
+
+def test_metrics_count_decisions_and_outcomes(
+    stack: DevStack, client: httpx.Client, dev_key: str
+) -> None:
+    post(client, key=dev_key)
+    text = client.get("/metrics").text
+    for name in (
+        "roofkit_importer_auth_decisions_total",
+        "roofkit_importer_ratelimit_decisions_total",
+        "roofkit_idempotency_outcomes_total",
+        "roofkit_imports_total",
+        "roofkit_http_requests_total",
+    ):
+        assert name in text, name
+    assert 'roofkit_idempotency_outcomes_total{outcome="new"}' in text
