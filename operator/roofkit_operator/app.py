@@ -51,7 +51,7 @@ async def serve(settings: OperatorSettings) -> None:
     try:
         await kopf.operator(
             registry=registry,
-            settings=handlers.kopf_settings(),
+            settings=handlers.kopf_settings(namespaces),
             namespaces=namespaces,
             clusterwide=not namespaces,
             ready_flag=watching,

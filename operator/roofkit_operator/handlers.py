@@ -19,9 +19,14 @@ from roofkit_operator.settings import OperatorSettings
 FINALIZER = "roofkit.io/finalizer"
 
 
-def kopf_settings() -> kopf.OperatorSettings:
-    """Kopf's own settings for this operator."""
+def kopf_settings(namespaces: list[str]) -> kopf.OperatorSettings:
+    """Kopf's own settings for this operator, watching ``namespaces`` (empty: all)."""
     settings = kopf.OperatorSettings()
+    # Named namespaces need no namespace listing (the namespaced Role does not allow it); only
+    # patterns and the cluster-wide mode scan for namespaces and CRDs as they come and go.
+    settings.scanning.disabled = bool(namespaces) and not any(
+        char in ns for ns in namespaces for char in "*?[!"
+    )
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="roofkit.io")
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
