@@ -25,6 +25,7 @@ PARSERS: dict[Format, str] = {
     Format.XML: "roofkit_importer.parsers.xml_tree",
     Format.JSON: "roofkit_importer.parsers.json_tree",
     Format.PDF: "roofkit_importer.parsers.pdf",
+    Format.DXF: "roofkit_importer.parsers.dxf",
 }
 
 
