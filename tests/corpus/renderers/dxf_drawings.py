@@ -125,7 +125,7 @@ def pitch_label(rise: float) -> str:
     return f"{rise:g}/12" if abs(rise - round(rise)) < 1e-9 else f"{rise:.2f}/12"
 
 
-def plan_2d(roof: RoofDef, variant: int, *, units: bool = True) -> bytes:
+def plan_2d(roof: RoofDef, variant: int, *, units: bool = True, pitches: bool = True) -> bytes:
     doc = ezdxf.new("R2010")
     if units:
         doc.header["$INSUNITS"] = 1
@@ -140,18 +140,18 @@ def plan_2d(roof: RoofDef, variant: int, *, units: bool = True) -> bytes:
             loop = [(pts[p][0] * scale, pts[p][1] * scale) for p in facet.points]
             rise = facet_truth(structure, facet)["rise"]
             label = pitch_label(rise)
-            in_layer = variant % 3 == 1 and facet.kind == "roof"
+            in_layer = variant % 3 == 1 and facet.kind == "roof" and pitches
             layer = f"ROOF-PITCH-{label.replace('/', '-')}" if in_layer else _layer(facet.kind)
             msp.add_lwpolyline(loop, close=True, dxfattribs={"layer": layer})
             x, y = _label_point(loop)
             if variant % 2:
                 msp.add_mtext(
-                    facet.id if in_layer else f"{facet.id}\\P{label}",
+                    facet.id if in_layer or not pitches else f"{facet.id}\\P{label}",
                     dxfattribs={"insert": (x, y), "layer": "LABELS", "char_height": 6},
                 )
             else:
                 msp.add_text(facet.id, dxfattribs={"insert": (x, y), "layer": "LABELS"})
-                if not in_layer:
+                if not in_layer and pitches:
                     msp.add_text(label, dxfattribs={"insert": (x, y - 8), "layer": "LABELS"})
         holes = _hole_edges(structure)
         for eid, (a, b, kind) in structure.edges.items():

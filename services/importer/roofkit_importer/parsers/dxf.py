@@ -140,9 +140,16 @@ def interpret(
 ) -> bool:
     plan = dxf_facets.is_flat_drawing(drawing.polygons)
     if plan:
-        facets = dxf_facets.facets_2d(drawing.polygons, drawing.labels, companion)
+        facets = dxf_facets.facets_2d(drawing.polygons, drawing.labels)
     else:
         facets = dxf_facets.facets_3d(drawing.polygons)
+    groups = _structures(facets) or [_Group([], (-1e18, -1e18, 1e18, 1e18))]
+    if plan and companion:
+        for number, group in enumerate(groups, start=1):
+            for facet in group.facets:
+                if facet.pitch is None and facet.label is not None:
+                    found = companion.get(f"{number}/{facet.label}") or companion.get(facet.label)
+                    dxf_facets.set_pitch(facet, found)
     typed = dxf_edges.typed_segments(drawing.segments)
     if typed:
         edges, flat = dxf_edges.from_lines(typed, facets, plan)
@@ -164,7 +171,6 @@ def interpret(
             "DXF_PLAN_GEOMETRY",
             "The drawing is a 2D plan: true areas are plan areas scaled by each facet's pitch.",
         )
-    groups = _structures(facets) or [_Group([], (-1e18, -1e18, 1e18, 1e18))]
     assigned: set[int] = set()
     for number, group in enumerate(groups, start=1):
         sid = str(number)
@@ -198,7 +204,11 @@ def interpret(
 def parse_with_companion(
     source: Source, limits: ParseLimits, companion: dict[str, Pitch]
 ) -> ParseResult:
-    """:func:`parse`, with pitches by facet label from a companion table of the same package."""
+    """:func:`parse`, with pitches from a companion table of the same package.
+
+    ``companion`` maps ``"<structure>/<facet label>"`` (and a bare facet label, when it is
+    unambiguous) to a pitch; plan facets without a pitch of their own take it from there.
+    """
     drawing = dxf_read.read(source.path, source.name, limits)
     builder = ReportBuilder(file=source.name, method="dxf")
     if not interpret(drawing, builder, companion):

@@ -6,8 +6,8 @@ facet, and the edges they share disappear from the facet's outline.
 
 2D: a closed outline is a plan area; its pitch comes from a label inside it (``6/12``; a label
 inside several outlines belongs to the smallest), from its layer name, or from a companion table
-by facet label. The true area is then ``plan × √(1 + (rise/12)²)``; without a pitch only
-``plan_area_sqft`` is known.
+by structure and facet label (applied by :mod:`dxf`). The true area is then
+``plan × √(1 + (rise/12)²)``; without a pitch only ``plan_area_sqft`` is known.
 """
 
 from __future__ import annotations
@@ -162,9 +162,7 @@ def _plan_area(points: list[Point]) -> float:
     return abs(s) / 2.0
 
 
-def facets_2d(
-    polygons: list[Polygon], labels: list[Label], companion: dict[str, Pitch]
-) -> list[DxfFacet]:
+def facets_2d(polygons: list[Polygon], labels: list[Label]) -> list[DxfFacet]:
     facets: list[DxfFacet] = []
     for poly in polygons:
         outline = [
@@ -194,10 +192,14 @@ def facets_2d(
             elif text and owner.label is None and len(text) <= 40:
                 owner.label = text
     for facet in facets:
-        if facet.pitch is None and facet.label is not None:
-            facet.pitch = companion.get(facet.label)
         if facet.pitch is None:
             facet.pitch = dxf_layers.pitch(facet.layer)
-        if facet.pitch is not None:
-            facet.area = true_area(facet.plan_area, facet.pitch.rise)
+        set_pitch(facet, facet.pitch)
     return facets
+
+
+def set_pitch(facet: DxfFacet, pitch: Pitch | None) -> None:
+    """Give a plan facet its pitch, and with it its true area."""
+    facet.pitch = pitch
+    if pitch is not None:
+        facet.area = true_area(facet.plan_area, pitch.rise)
