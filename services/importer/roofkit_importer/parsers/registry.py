@@ -26,6 +26,7 @@ PARSERS: dict[Format, str] = {
     Format.JSON: "roofkit_importer.parsers.json_tree",
     Format.PDF: "roofkit_importer.parsers.pdf",
     Format.DXF: "roofkit_importer.parsers.dxf",
+    Format.ZIP: "roofkit_importer.parsers.package",
 }
 
 
