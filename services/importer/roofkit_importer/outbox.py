@@ -54,9 +54,12 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        first = True
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            if not first:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            first = False
             self._wake.clear()
             try:
                 await self.publish_pending()
