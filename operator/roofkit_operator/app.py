@@ -22,6 +22,14 @@ from roofkit_runtime import db, natsio, ops
 log = logging.getLogger(__name__)
 
 
+def _drop_kopf_extras(record: logging.LogRecord) -> bool:
+    # Kopf attaches its whole settings object to every per-object record; the JSON logs keep
+    # the object reference only.
+    record.__dict__.pop("settings", None)
+    record.__dict__.pop("k8s_skip", None)
+    return True
+
+
 async def serve(settings: OperatorSettings) -> None:
     """Reconcile Workspaces and ApiKeys until SIGTERM."""
     engine = db.create_engine(
@@ -43,6 +51,11 @@ async def serve(settings: OperatorSettings) -> None:
     server = ops.server(ops.app(readiness), host=settings.http_host, port=settings.http_port)
     http = asyncio.create_task(ops.run_until_stopped(server, http_stop))
     http.add_done_callback(lambda _: halt.set())
+    # Kopf cancels, when it stops, every task created after it started: the server's own tasks
+    # must exist before then.
+    while not server.started and not http.done():  # noqa: ASYNC110 - uvicorn has no event
+        await asyncio.sleep(0.01)
+    logging.getLogger("kopf.objects").addFilter(_drop_kopf_extras)
     namespaces = settings.namespaces
     log.info(
         "operator starting",

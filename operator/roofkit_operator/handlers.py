@@ -69,7 +69,7 @@ def register(
     apikeys = {**common, "plural": "apikeys"}
     every = settings.reconcile_interval_s
 
-    @kopf.on.login(registry=registry)
+    @kopf.on.login(registry=registry, id="credentials")
     def login(**_: Any) -> kopf.ConnectionInfo:
         creds = cluster.credentials()
         return kopf.ConnectionInfo(
@@ -82,43 +82,43 @@ def register(
             private_key_path=creds.private_key_path,
         )
 
-    @kopf.on.resume(**workspaces, backoff=retry)
-    @kopf.on.create(**workspaces, backoff=retry)
-    @kopf.on.update(**workspaces, backoff=retry)
+    @kopf.on.resume(**workspaces, id="reconcile", backoff=retry)
+    @kopf.on.create(**workspaces, id="reconcile", backoff=retry)
+    @kopf.on.update(**workspaces, id="reconcile", backoff=retry)
     async def reconcile_workspace(
         body: kopf.Body, reason: str, patch: kopf.Patch, **_: Any
     ) -> None:
         outcome = await controller.sync_workspace(deps, body, trigger=str(reason))
         _apply(outcome, body, patch, retry_delay=retry)
 
-    @kopf.timer(**workspaces, interval=every, initial_delay=every)
+    @kopf.timer(**workspaces, id="repair", interval=every, initial_delay=every)
     async def repair_workspace(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         outcome = await controller.sync_workspace(deps, body, trigger="timer")
         _apply(outcome, body, patch, retry_delay=None)
 
-    @kopf.on.delete(**workspaces, backoff=retry)
+    @kopf.on.delete(**workspaces, id="finalize", backoff=retry)
     async def finalize_workspace(body: kopf.Body, **_: Any) -> None:
         await controller.finalize_workspace(deps, body)
 
-    @kopf.on.resume(**apikeys, backoff=retry)
-    @kopf.on.create(**apikeys, backoff=retry)
-    @kopf.on.update(**apikeys, backoff=retry)
+    @kopf.on.resume(**apikeys, id="reconcile", backoff=retry)
+    @kopf.on.create(**apikeys, id="reconcile", backoff=retry)
+    @kopf.on.update(**apikeys, id="reconcile", backoff=retry)
     async def reconcile_apikey(body: kopf.Body, reason: str, patch: kopf.Patch, **_: Any) -> None:
         outcome = await controller.sync_apikey(deps, body, trigger=str(reason))
         _apply(outcome, body, patch, retry_delay=retry)
 
-    @kopf.timer(**apikeys, interval=every, initial_delay=every)
+    @kopf.timer(**apikeys, id="repair", interval=every, initial_delay=every)
     async def repair_apikey(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         outcome = await controller.sync_apikey(deps, body, trigger="timer")
         _apply(outcome, body, patch, retry_delay=None)
 
-    @kopf.timer(**apikeys, interval=settings.last_used_mirror_s)
+    @kopf.timer(**apikeys, id="last-used", interval=settings.last_used_mirror_s)
     async def mirror_last_used(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         update = await controller.last_used(deps, body)
         if update is not None:
             patch.setdefault("status", {}).update(update)
 
-    @kopf.on.delete(**apikeys, backoff=retry)
+    @kopf.on.delete(**apikeys, id="finalize", backoff=retry)
     async def finalize_apikey(body: kopf.Body, **_: Any) -> None:
         await controller.finalize_apikey(deps, body)
 
