@@ -48,6 +48,8 @@ class OutboxRelay:
         self._poll = poll_s
         self._wake = asyncio.Event()
         self._stream_ready = False
+        self.rounds = 0
+        """Relay rounds run so far (observable by health checks and tests)."""
 
     def notify(self) -> None:
         """An import committed: publish now instead of at the next poll."""
@@ -61,6 +63,7 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
             first = False
             self._wake.clear()
+            self.rounds += 1
             try:
                 await self.publish_pending()
             except DependencyUnavailable:
