@@ -23,7 +23,7 @@ from roofkit_cli.devstack import DevStack, ServiceProcess
 from tests.envtest.controlplane import ControlPlane
 from tests.envtest.fixtures import control_plane, helm_bin  # noqa: F401
 from tests.integration.operator.cluster import REPO, Database, Kube, Partner
-from tests.support.infra import scratch_dir
+from tests.support.infra import Infra, scratch_dir
 
 CHART = REPO / "charts" / "roofkit"
 HERE = Path(__file__).resolve().parent
@@ -126,12 +126,14 @@ def operator_kubeconfig(
 
 
 @pytest.fixture(scope="session")
-def platform() -> Iterator[DevStack]:
-    """Postgres, nats-server, and the auth, ratelimit and importer processes."""
+def platform(infra: Infra) -> Iterator[DevStack]:
+    """The auth, ratelimit and importer processes over the session's Postgres and nats-server."""
     home = scratch_dir("roofkit-test-operator-")
     dev = DevStack(
         home=home,
         http_port=launcher.free_port(),
+        database_url=infra.database_url,
+        nats_url=infra.nats_url,
         log_level="WARNING",
         extra_env={
             "ROOFKIT_INVALID_AUTH_PER_MINUTE": "100000",
