@@ -111,6 +111,13 @@ IMPORT_OPENAPI: dict[str, Any] = {
                     "schema": {"$ref": "#/components/schemas/ReportImportResponse"}
                 }
             },
+            "links": {
+                "GetReport": {
+                    "operationId": "getReport",
+                    "parameters": {"report_id": "$response.body#/id"},
+                    "description": "The imported report, as `GET /api/v1/reports/{id}` returns it.",
+                }
+            },
         },
         "400": _error(_INVALID),
         "401": _error(
