@@ -21,6 +21,7 @@ from typing import Any
 
 import pypdf
 from pypdf import PasswordType
+from pypdf.errors import DependencyError, FileNotDecryptedError, WrongPasswordError
 
 from roofkit_importer.parsers.errors import ParseError
 from roofkit_importer.parsers.limits import ParseLimits
@@ -61,25 +62,25 @@ def _malformed(name: str, message: str) -> ParseError:
     return ParseError.for_file("report_unreadable", name, "pdf_malformed", message)
 
 
+def _encrypted(name: str, message: str) -> ParseError:
+    return ParseError.for_file("report_unreadable", name, "pdf_encrypted", message)
+
+
 def _open(path: Path, name: str) -> pypdf.PdfReader:
-    reader = pypdf.PdfReader(path, strict=False)
+    try:
+        # The reader tries the empty password itself; AES needs a crypto provider we do not ship.
+        reader = pypdf.PdfReader(path, strict=False)
+    except (DependencyError, FileNotDecryptedError, WrongPasswordError) as exc:
+        raise _encrypted(name, "The PDF is encrypted with a scheme that cannot be opened.") from exc
     if reader.is_encrypted:
         try:
             opened = reader.decrypt("")
         except Exception as exc:  # DependencyError (AES without a provider), broken dictionaries
-            raise ParseError.for_file(
-                "report_unreadable",
-                name,
-                "pdf_encrypted",
-                "The PDF is encrypted and cannot be opened without a password.",
+            raise _encrypted(
+                name, "The PDF is encrypted and cannot be opened without a password."
             ) from exc
         if opened == PasswordType.NOT_DECRYPTED:
-            raise ParseError.for_file(
-                "report_unreadable",
-                name,
-                "pdf_encrypted",
-                "The PDF is protected by a password.",
-            )
+            raise _encrypted(name, "The PDF is protected by a password.")
     return reader
 
 
@@ -150,6 +151,8 @@ def read_rows(path: Path, name: str, limits: ParseLimits) -> list[Row]:
         raise
     except RecursionError as exc:
         raise _malformed(name, "The PDF's objects refer to each other in a loop.") from exc
+    except (DependencyError, FileNotDecryptedError) as exc:
+        raise _encrypted(name, "The PDF is encrypted and cannot be opened.") from exc
     except Exception as exc:  # pypdf raises anything from PdfReadError to KeyError
         raise _malformed(name, f"The PDF cannot be read ({type(exc).__name__}).") from exc
     if not any(any(ch.isalnum() for ch in row.text) for row in rows):
