@@ -13,6 +13,7 @@ roof 20–200 ft across — recorded as an assumption (``DXF_UNITS_ASSUMED``).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from roofkit_importer.report.units import FT_PER_UNIT
 Point = tuple[float, float, float]
 
 MAX_INSERT_DEPTH = 8
+MAX_COORDINATE = 1e9
 PLAUSIBLE_SPAN_FT = (20.0, 200.0)
 INSUNITS = {1: "in", 2: "ft", 4: "mm", 5: "cm", 6: "m"}
 _RECORD = re.compile(rb"\n[ \t]*0[ \t]*\r?\n")
@@ -110,8 +112,46 @@ def _load(path: Path, name: str, limits: ParseLimits) -> Any:
     return doc
 
 
+def expanded_count(doc: Any, limit: int) -> int:
+    """Model-space entities once every block reference is exploded, counted without exploding
+    (capped just above ``limit``; a block that references itself counts once per level)."""
+    memo: dict[str, int] = {}
+    active: set[str] = set()
+
+    def weight(entities: Any) -> int:
+        total = 0
+        for entity in entities:
+            total += 1
+            if entity.dxftype() == "INSERT":
+                name = str(entity.dxf.get("name", ""))
+                copies = int(entity.dxf.get("row_count", 1) or 1) * int(
+                    entity.dxf.get("column_count", 1) or 1
+                )
+                total += copies * block(name)
+            if total > limit:
+                return limit + 1
+        return total
+
+    def block(name: str) -> int:
+        if name in memo:
+            return memo[name]
+        if name in active or name not in doc.blocks:
+            return 0
+        active.add(name)
+        memo[name] = weight(doc.blocks.get(name))
+        active.discard(name)
+        return memo[name]
+
+    return weight(doc.modelspace())
+
+
 def _pt(value: Any) -> Point:
     return (float(value[0]), float(value[1]), float(value[2]) if len(value) > 2 else 0.0)
+
+
+def _sane(*points: Point) -> bool:
+    """Finite coordinates of a size a drawing can have (no NaN, no 1e300)."""
+    return all(math.isfinite(c) and abs(c) < MAX_COORDINATE for p in points for c in p)
 
 
 def _dedupe(points: list[Point]) -> list[Point]:
@@ -148,7 +188,7 @@ class _Collector:
                     self.entity(child, depth + 1)
         elif kind == "3DFACE":
             points = _dedupe([_pt(v) for v in entity.wcs_vertices()])
-            if len(points) >= 3:
+            if len(points) >= 3 and _sane(*points):
                 drawing.polygons.append(Polygon(points, layer, handle))
         elif kind == "LWPOLYLINE":
             z = float(entity.dxf.get("elevation", 0.0) or 0.0)
@@ -161,20 +201,24 @@ class _Collector:
                 for face in mesh.faces:
                     self._tick()
                     points = _dedupe([vertices[i] for i in face])
-                    if len(points) >= 3:
+                    if len(points) >= 3 and _sane(*points):
                         drawing.polygons.append(Polygon(points, layer, handle))
             elif entity.is_2d_polyline or entity.is_3d_polyline:
                 points = [_pt(v.dxf.location) for v in entity.vertices]
                 self._path(points, bool(entity.is_closed), layer, handle)
         elif kind == "LINE":
-            drawing.segments.append(
-                Segment(_pt(entity.dxf.start), _pt(entity.dxf.end), layer, handle)
-            )
+            start, end = _pt(entity.dxf.start), _pt(entity.dxf.end)
+            if _sane(start, end):
+                drawing.segments.append(Segment(start, end, layer, handle))
         elif kind in ("TEXT", "MTEXT"):
             text = entity.plain_text() if kind == "MTEXT" else str(entity.dxf.get("text", ""))
-            drawing.labels.append(Label(text[:200], _pt(entity.dxf.insert), layer))
+            at = _pt(entity.dxf.insert)
+            if _sane(at):
+                drawing.labels.append(Label(text[:200], at, layer))
 
     def _path(self, points: list[Point], closed: bool, layer: str, handle: str) -> None:
+        if not _sane(*points):
+            return
         if len(points) > 2 and points[0] == points[-1]:
             closed = True
         points = _dedupe(points) if closed else points
@@ -219,6 +263,8 @@ def read(path: Path, name: str, limits: ParseLimits) -> Drawing:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             doc = _load(path, name, limits)
+            if expanded_count(doc, limits.max_geometry_items) > limits.max_geometry_items:
+                raise _too_many(name, limits.max_geometry_items)
             collector = _Collector(name, limits.max_geometry_items)
             for entity in doc.modelspace():
                 collector.entity(entity, 0)
