@@ -16,10 +16,12 @@ kept as attachments. :mod:`package_merge` turns the parsed entries into one repo
 from __future__ import annotations
 
 import hashlib
+import lzma
 import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from roofkit_importer.parsers import detection, package_merge, registry
@@ -193,7 +195,7 @@ def _read(
                 size, sha = _extract(archive, info, target, limits)
             except ParseError:
                 raise
-            except ZIP_ERRORS as exc:
+            except (*ZIP_ERRORS, zlib.error, lzma.LZMAError) as exc:
                 raise _fail(
                     "report_unreadable",
                     source.name,
