@@ -31,21 +31,7 @@ class Column:
 
 
 def _tokens(row: Row) -> list[Chunk]:
-    """The row's chunks split at spaces, each word placed by its share of the chunk's width."""
-    words: list[Chunk] = []
-    for chunk in row.chunks:
-        text = chunk.text
-        step = chunk.width / max(len(text), 1)
-        for match in re.finditer(r"\S+", text):
-            words.append(
-                Chunk(
-                    text=match.group(0),
-                    x=chunk.x + step * match.start(),
-                    y=chunk.y,
-                    size=chunk.size,
-                )
-            )
-    return words
+    return row.words
 
 
 def _header(row: Row, pattern: re.Pattern[str], first_words: tuple[str, ...]) -> list[Column]:

@@ -14,6 +14,8 @@ including recursion through circular objects — becomes ``pdf_malformed``.
 
 from __future__ import annotations
 
+import functools
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, WrongPasswordEr
 from roofkit_importer.parsers.errors import ParseError
 from roofkit_importer.parsers.limits import ParseLimits
 
+_WORD = re.compile(r"\S+")
 ROW_TOLERANCE_PT = 2.5
 """Chunks whose baselines differ by less than this share a row."""
 
@@ -56,6 +59,18 @@ class Row:
     @property
     def text(self) -> str:
         return " ".join(c.text.strip() for c in self.chunks if c.text.strip())
+
+    @functools.cached_property
+    def words(self) -> list[Chunk]:
+        """The row's chunks split at spaces, each word placed by its share of the chunk."""
+        words: list[Chunk] = []
+        for chunk in self.chunks:
+            step = chunk.width / max(len(chunk.text), 1)
+            for match in _WORD.finditer(chunk.text):
+                words.append(
+                    Chunk(match.group(0), chunk.x + step * match.start(), chunk.y, chunk.size)
+                )
+        return words
 
 
 def _malformed(name: str, message: str) -> ParseError:
