@@ -65,7 +65,7 @@ class PostgresKeyStore:
 
     async def find_by_hash(self, key_hash: bytes) -> KeyRecord | None:
         with db.translate_errors():
-            async with self._engine.connect() as conn:
+            async with db.autocommit(self._engine) as conn:
                 row = (await conn.execute(self._query, {"key_hash": key_hash})).first()
         if row is None:
             return None

@@ -64,11 +64,11 @@ def _worker_main(
             return
         if request is None:
             return
-        path, filename, hint = request
+        path, filename, hint, as_document = request
         reply: tuple[Any, ...]
         try:
             result = parse_function(Path(path), filename, format_hint=hint, limits=limits)
-            reply = ("ok", result)
+            reply = ("ok", _as_document(result) if as_document else result)
         except parsers.ParseError as exc:
             reply = ("error", exc.code, exc.message, exc.details)
         except MemoryError:
@@ -79,6 +79,28 @@ def _worker_main(
             conn.send(reply)
         except MemoryError:
             conn.send(("error", "report_unreadable", "memory", "parse_memory_budget_exceeded"))
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A parse as the service stores it: the report already serialized to JSON in the worker.
+
+    Serializing in the worker (pydantic's compiled serializer) and sending bytes costs far less
+    than pickling the model graph there and unpickling it here — for a report with hundreds of
+    facets, most of a request's parse time.
+    """
+
+    report_json: bytes
+    files: list[parsers.SourceFile]
+    warnings: list[dict[str, Any]]
+
+
+def _as_document(result: parsers.ParseResult) -> ParsedDocument:
+    return ParsedDocument(
+        report_json=result.report.model_dump_json().encode(),
+        files=result.files,
+        warnings=[w.model_dump(mode="json") for w in result.warnings],
+    )
 
 
 @dataclass(eq=False)
@@ -200,12 +222,25 @@ class ParserPool:
         self, path: Path, filename: str, format_hint: str | None
     ) -> parsers.ParseResult:
         """Parse ``path`` in a worker; raises :class:`~roofkit_importer.parsers.ParseError`."""
+        result: parsers.ParseResult = await self._run(path, filename, format_hint, False)
+        return result
+
+    async def parse_document(
+        self, path: Path, filename: str, format_hint: str | None
+    ) -> ParsedDocument:
+        """Like :meth:`parse`, with the report serialized to JSON in the worker."""
+        document: ParsedDocument = await self._run(path, filename, format_hint, True)
+        return document
+
+    async def _run(
+        self, path: Path, filename: str, format_hint: str | None, as_document: bool
+    ) -> Any:
         if self._idle is None or self._closed:
             raise RuntimeError("ParserPool.start() was not awaited")
         worker = await self._idle.get()
         started = time.monotonic()
         try:
-            worker.conn.send((str(path), filename, format_hint))
+            worker.conn.send((str(path), filename, format_hint, as_document))
             reply = await asyncio.wait_for(
                 self._receive(worker.conn), timeout=self._limits.time_budget_s
             )
@@ -227,8 +262,7 @@ class ParserPool:
         self._idle.put_nowait(worker)
         kind = reply[0]
         if kind == "ok":
-            result: parsers.ParseResult = reply[1]
-            return result
+            return reply[1]
         if kind == "error":
             _, code, message, details = reply
             if message == "memory":

@@ -88,20 +88,20 @@ class ImportRepository:
         retention: dt.timedelta,
     ) -> Claim:
         token = secrets.token_hex(12)
+        values = {
+            "fingerprint": fingerprint,
+            "state": "in_progress",
+            "claim_token": token,
+            "locked_until": sa.func.now() + lease,
+            "expires_at": sa.func.now() + retention,
+            "report_id": None,
+            "response_status": None,
+            "response_headers": None,
+            "response_body": None,
+        }
         with db.translate_errors():
-            async with self._engine.begin() as conn:
-                now = await _now(conn)
-                values = {
-                    "fingerprint": fingerprint,
-                    "state": "in_progress",
-                    "claim_token": token,
-                    "locked_until": now + lease,
-                    "expires_at": now + retention,
-                    "report_id": None,
-                    "response_status": None,
-                    "response_headers": None,
-                    "response_body": None,
-                }
+            # Fast path, one round trip: the key is new.
+            async with db.autocommit(self._engine) as conn:
                 inserted = (
                     await conn.execute(
                         insert(idempotency_keys)
@@ -110,8 +110,11 @@ class ImportRepository:
                         .returning(idempotency_keys.c.key)
                     )
                 ).first()
-                if inserted is not None:
-                    return Claim(ClaimState.NEW, token=token)
+            if inserted is not None:
+                return Claim(ClaimState.NEW, token=token)
+            # The key exists: decide under a row lock.
+            async with self._engine.begin() as conn:
+                now = await _now(conn)
                 row = (
                     await conn.execute(
                         sa.select(idempotency_keys)
@@ -176,7 +179,7 @@ class ImportRepository:
 
     async def report_id_for_external_id(self, workspace_id: str, external_id: str) -> str | None:
         with db.translate_errors():
-            async with self._engine.connect() as conn:
+            async with db.autocommit(self._engine) as conn:
                 value = (
                     await conn.execute(
                         sa.select(reports.c.id).where(
@@ -281,7 +284,7 @@ class ImportRepository:
 
     async def get(self, workspace_id: str, report_id: str) -> dict[str, Any] | None:
         with db.translate_errors():
-            async with self._engine.connect() as conn:
+            async with db.autocommit(self._engine) as conn:
                 row = (
                     await conn.execute(
                         sa.select(reports).where(
@@ -301,7 +304,7 @@ class ImportRepository:
             query = query.where(reports.c.seq < before_seq)
         query = query.order_by(reports.c.seq.desc()).limit(limit)
         with db.translate_errors():
-            async with self._engine.connect() as conn:
+            async with db.autocommit(self._engine) as conn:
                 rows = (await conn.execute(query)).all()
         return [dict(r._mapping) for r in rows]
 
@@ -309,7 +312,7 @@ class ImportRepository:
 
     async def pending_events(self, limit: int) -> list[OutgoingEvent]:
         with db.translate_errors():
-            async with self._engine.connect() as conn:
+            async with db.autocommit(self._engine) as conn:
                 rows = (
                     await conn.execute(
                         sa.select(
@@ -337,7 +340,7 @@ class ImportRepository:
 
     async def outbox_lag(self) -> int:
         with db.translate_errors():
-            async with self._engine.connect() as conn:
+            async with db.autocommit(self._engine) as conn:
                 value = (
                     await conn.execute(
                         sa.select(sa.func.count())

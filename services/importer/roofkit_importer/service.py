@@ -14,6 +14,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -23,7 +24,8 @@ from roofkit_events.reports.v1 import reports_pb2
 from roofkit_importer import errors, metrics
 from roofkit_importer.gateway import Principal
 from roofkit_importer.idempotency import ClaimState, StoredResponse, fingerprint
-from roofkit_importer.parsers import ParseError, ParseResult
+from roofkit_importer.parsers import ParseError
+from roofkit_importer.parsing import ParsedDocument
 from roofkit_importer.repository import (
     ClaimLost,
     ExternalIdTaken,
@@ -43,7 +45,9 @@ _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 class ReportParser(Protocol):
-    async def parse(self, path: Any, filename: str, format_hint: str | None) -> ParseResult: ...
+    async def parse_document(
+        self, path: Path, filename: str, format_hint: str | None
+    ) -> ParsedDocument: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +221,7 @@ class ImportService:
             if existing is not None:
                 raise _external_id_conflict(external_id, existing)
         try:
-            parsed = await self._parser.parse(upload.path, upload.filename, hint)
+            parsed = await self._parser.parse_document(upload.path, upload.filename, hint)
         except ParseError as exc:
             raise _parse_refusal(exc) from exc
         now = dt.datetime.now(dt.UTC)
@@ -234,8 +238,8 @@ class ImportService:
             }
         ]
         primary = files[0]
-        document = parsed.report.model_dump(mode="json")
-        warnings = [w.model_dump(mode="json") for w in parsed.warnings]
+        document = orjson.loads(parsed.report_json)
+        warnings = parsed.warnings
         source = {"kind": "package" if primary["format"] == "zip" else "file", "files": files}
         row = {
             "id": report_id,

@@ -7,24 +7,43 @@ edge). Callers wrap their unit of work in :func:`translate_errors`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import orjson
 import sqlalchemy.exc
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from roofkit_runtime.errors import DatabaseUnavailable
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An engine with a bounded pool, pre-ping and short connect timeout."""
+    """An engine with a bounded pool, a short connect timeout and orjson for JSONB."""
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping round trip per checkout: a connection broken by a database restart fails
+        # one statement (503), and SQLAlchemy then invalidates the whole pool.
+        pool_pre_ping=False,
         pool_timeout=5,
         connect_args={"connect_timeout": 3},
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
     )
+
+
+@contextlib.asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection in autocommit: one round trip per statement, no BEGIN/ROLLBACK.
+
+    For single statements that are atomic on their own (reads, one upsert).
+    """
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 @contextlib.contextmanager
