@@ -1,0 +1,234 @@
+"""Edge benchmark: the whole import chain against a bare FastAPI upload, and the NATS decisions
+(auth, rate limit) against a bare NATS echo — each measured in the same run.
+
+The stack runs as ``roofkit dev`` runs it (separate processes, embedded Postgres and NATS); the
+baselines run beside it on the same machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import loadgen
+from benchmarks.report import Result
+from roofkit_cli import infra
+from roofkit_cli.devstack import DevStack
+from roofkit_events import subjects
+from roofkit_events.auth.v1 import auth_pb2
+from roofkit_events.ratelimit.v1 import ratelimit_pb2
+from roofkit_runtime import natsio
+from tests.support import provision
+from tests.support.infra import scratch_dir
+
+TITLE = "Edge: import chain and NATS decisions"
+HERE = Path(__file__).resolve().parent
+DURATION_S = 8.0
+
+
+def csv_10kb() -> bytes:
+    rows = ["Facet,Area (sq ft),Pitch,Azimuth"]
+    i = 0
+    while sum(len(r) + 1 for r in rows) < 10_000:
+        i += 1
+        rows.append(f"F{i},{100 + i % 37}.5,{4 + i % 6}/12,{(i * 37) % 360}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _start_bare(port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, str(HERE / "bare_upload.py"), str(port)])
+    infra.wait_until(
+        lambda: infra.port_is_free(port) is False, timeout_s=30, what="bare upload app"
+    )
+    return process
+
+
+async def _http(stack: DevStack, token: str, bare_port: int) -> list[Result]:
+    body = csv_10kb()
+    chain = loadgen.multipart_request(
+        "/api/v1/reports/import", "bench", {"Authorization": f"Bearer {token}"}, "roof.csv", body
+    )
+    bare = loadgen.multipart_request("/upload", "bench", {}, "roof.csv", body)
+    for port, build in ((stack.http_port, chain), (bare_port, bare)):  # warm up both
+        await loadgen.closed_loop_http(port, build, connections=4, duration_s=2)
+    bare_run = await loadgen.closed_loop_http(bare_port, bare, connections=4, duration_s=DURATION_S)
+    chain_run = await loadgen.closed_loop_http(
+        stack.http_port, chain, connections=4, duration_s=DURATION_S
+    )
+    assert set(chain_run.statuses) == {201}, chain_run.statuses
+    target_rate = 0.5 * bare_run.rate
+    call, close = await loadgen.http_pool_caller(stack.http_port, chain, 16)
+    at_load = await loadgen.open_loop(call, rate=target_rate, duration_s=DURATION_S)
+    close()
+    bare_call, bare_close = await loadgen.http_pool_caller(bare_port, bare, 16)
+    bare_at_load = await loadgen.open_loop(bare_call, rate=target_rate, duration_s=DURATION_S)
+    bare_close()
+    ratio = chain_run.rate / bare_run.rate
+    return [
+        Result(
+            "edge",
+            "Import of a 10 KB CSV, requests/s (4 connections)",
+            chain_run.rate,
+            bare_run.rate,
+            "req/s",
+            True,
+            ">= 0.5×",
+            ratio >= 0.5,
+            "Whole chain: auth and rate limit over NATS, idempotency claim, parse in a worker process, "
+            "one transaction with blob, report, files, idempotency record and outbox, JetStream publish. "
+            "Baseline: FastAPI `UploadFile` endpoint that reads the file and returns.",
+        ),
+        Result(
+            "edge",
+            f"Import p99 at {target_rate:.0f} req/s (0.5× the baseline's rate), ms",
+            at_load.percentile(99) * 1000,
+            bare_at_load.percentile(99) * 1000,
+            "ms",
+            False,
+            "p99 <= 50 ms",
+            at_load.percentile(99) <= 0.050,
+            f"Open loop, latency from the scheduled send. Median {at_load.median * 1000:.1f} ms; "
+            f"statuses {at_load.statuses}.",
+        ),
+    ]
+
+
+async def _nats(stack: DevStack, token: str) -> list[Result]:
+    assert stack.nats_url
+    echo = subprocess.Popen([sys.executable, str(HERE / "echo.py"), stack.nats_url, "bench.echo"])
+    nc = await natsio.connect(stack.nats_url, name="bench")
+    try:
+        infra.wait_until(lambda: True, timeout_s=1, what="echo")
+        await _wait_responder(nc, "bench.echo")
+
+        async def echo_call() -> int:
+            await nc.request("bench.echo", b"\x0a\x04ping", timeout=2)
+            return 200
+
+        verify = auth_pb2.VerifyRequest(api_key=token).SerializeToString()
+
+        async def verify_call() -> int:
+            msg = await nc.request(subjects.AUTH_VERIFY, verify, timeout=2)
+            reply = auth_pb2.VerifyReply()
+            reply.ParseFromString(msg.data)
+            return 200 if reply.ok else 401
+
+        bucket = f"bench-{time.time_ns()}"
+        take = ratelimit_pb2.TakeRequest(
+            kind=ratelimit_pb2.BUCKET_KIND_KEY_ENDPOINT,
+            subject=bucket,
+            endpoint="reports.import",
+            limit=10_000_000,
+            window_seconds=3600,
+            cost=1,
+        ).SerializeToString()
+
+        async def take_call() -> int:
+            msg = await nc.request(subjects.RATELIMIT_TAKE, take, timeout=2)
+            reply = ratelimit_pb2.TakeReply()
+            reply.ParseFromString(msg.data)
+            return 200 if reply.allowed else 429
+
+        results = []
+        for name, call, rate, target_ms in (
+            ("Auth decision (cached key)", verify_call, 5000.0, 1.0),
+            ("Rate-limit decision (two replicas)", take_call, 2000.0, 2.0),
+        ):
+            await loadgen.open_loop(call, rate=rate, duration_s=1)  # warm
+            await loadgen.open_loop(echo_call, rate=rate, duration_s=1)
+            ours = await loadgen.open_loop(call, rate=rate, duration_s=5)
+            base = await loadgen.open_loop(echo_call, rate=rate, duration_s=5)
+            results.append(
+                Result(
+                    "nats",
+                    f"{name} p99 at {rate:.0f}/s, ms",
+                    ours.percentile(99) * 1000,
+                    base.percentile(99) * 1000,
+                    "ms",
+                    False,
+                    f"p99 <= {target_ms:g} ms",
+                    ours.percentile(99) * 1000 <= target_ms,
+                    f"Achieved {ours.rate:.0f}/s; median {ours.median * 1000:.2f} ms; statuses {ours.statuses}. "
+                    "Baseline: a bare NATS request to an echo responder at the same rate.",
+                )
+            )
+        results.append(await _exactness(nc))
+        return results
+    finally:
+        await nc.drain()
+        echo.terminate()
+        echo.wait()
+
+
+async def _wait_responder(nc, subject: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            await nc.request(subject, b"", timeout=0.5)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+async def _exactness(nc) -> Result:  # type: ignore[no-untyped-def]
+    bucket = f"exact-{time.time_ns()}"
+    take = ratelimit_pb2.TakeRequest(
+        kind=ratelimit_pb2.BUCKET_KIND_KEY_ENDPOINT,
+        subject=bucket,
+        endpoint="reports.import",
+        limit=500,
+        window_seconds=3600,
+        cost=1,
+    ).SerializeToString()
+
+    async def one() -> bool:
+        reply = ratelimit_pb2.TakeReply()
+        reply.ParseFromString((await nc.request(subjects.RATELIMIT_TAKE, take, timeout=5)).data)
+        return reply.allowed
+
+    admitted = sum(await asyncio.gather(*(one() for _ in range(2000))))
+    return Result(
+        "nats",
+        "Rate limit admitted / limit (2,000 concurrent takes, limit 500, two replicas)",
+        admitted,
+        500,
+        "takes",
+        True,
+        "= 1.00×",
+        admitted == 500,
+    )
+
+
+def run() -> list[Result]:
+    home = scratch_dir("roofkit-bench-")
+    stack = DevStack(home=home, http_port=infra.free_port(), log_level="WARNING")
+    bare_port = infra.free_port()
+    bare = None
+    try:
+        stack.start_infrastructure()
+        stack.start_services()
+        stack.add_service("ratelimit", label="ratelimit-2")
+        assert stack.database_url and stack.nats_url
+        token, _, _ = asyncio.run(
+            provision.new_key(
+                database_url=stack.database_url,
+                nats_url=stack.nats_url,
+                home=home,
+                importsPerMinute=10_000_000,
+                readsPerMinute=10_000_000,
+            )
+        )
+        bare = _start_bare(bare_port)
+        return asyncio.run(_http(stack, token, bare_port)) + asyncio.run(_nats(stack, token))
+    finally:
+        if bare is not None:
+            bare.terminate()
+            bare.wait()
+        stack.stop()
+        shutil.rmtree(home, ignore_errors=True)
