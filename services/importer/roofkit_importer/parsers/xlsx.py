@@ -73,7 +73,10 @@ def _cell(value: object) -> tables.Cell:
 def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet]:
     sheets: list[tables.Sheet] = []
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # A file object, not the path: openpyxl refuses paths without an .xlsx extension, and
+        # uploads are spooled under neutral names (the format comes from content, not names).
+        handle = path.open("rb")
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
             for worksheet in workbook.worksheets[: limits.max_sheets]:
                 rows: list[list[tables.Cell]] = []
@@ -89,6 +92,7 @@ def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet
                 sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
         finally:
             workbook.close()
+            handle.close()
     except ParseError:
         raise
     except MemoryError:
