@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 
@@ -70,29 +71,33 @@ def _cell(value: object) -> tables.Cell:
     return str(value)
 
 
-def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet]:
+def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tables.Sheet]:
     sheets: list[tables.Sheet] = []
+    workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    try:
+        for worksheet in workbook.worksheets[: limits.max_sheets]:
+            rows: list[list[tables.Cell]] = []
+            for row in worksheet.iter_rows(max_col=limits.max_columns, values_only=True):
+                if len(rows) >= limits.max_rows:
+                    raise ParseError.for_file(
+                        "report_unreadable",
+                        name,
+                        "xlsx_too_many_rows",
+                        f"A worksheet has more than {limits.max_rows} rows.",
+                    )
+                rows.append([_cell(v) for v in row])
+            sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
+    finally:
+        workbook.close()
+    return sheets
+
+
+def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet]:
     try:
         # A file object, not the path: openpyxl refuses paths without an .xlsx extension, and
         # uploads are spooled under neutral names (the format comes from content, not names).
-        handle = path.open("rb")
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-        try:
-            for worksheet in workbook.worksheets[: limits.max_sheets]:
-                rows: list[list[tables.Cell]] = []
-                for row in worksheet.iter_rows(max_col=limits.max_columns, values_only=True):
-                    if len(rows) >= limits.max_rows:
-                        raise ParseError.for_file(
-                            "report_unreadable",
-                            name,
-                            "xlsx_too_many_rows",
-                            f"A worksheet has more than {limits.max_rows} rows.",
-                        )
-                    rows.append([_cell(v) for v in row])
-                sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
-        finally:
-            workbook.close()
-            handle.close()
+        with path.open("rb") as handle:
+            return _read_workbook(handle, name, limits)
     except ParseError:
         raise
     except MemoryError:
@@ -111,7 +116,6 @@ def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet
             reason,
             f"The workbook cannot be read ({type(exc).__name__}).",
         ) from exc
-    return sheets
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:
