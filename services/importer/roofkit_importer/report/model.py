@@ -62,6 +62,10 @@ class _Model(BaseModel):
 class Pitch(_Model):
     """A roof pitch: ``rise`` per ``run`` (always 12) and the same slope in degrees."""
 
+    # Frozen: the unit readers hand out one instance per distinct pitch, shared by many facets.
+    # (A comment, not the docstring: the docstring is published in the JSON Schema.)
+    model_config = ConfigDict(frozen=True)
+
     rise: float
     run: float = 12.0
     degrees: float

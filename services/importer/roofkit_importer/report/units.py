@@ -6,6 +6,7 @@ Every reader returns ``None`` for text it cannot read (never raises), so that pa
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -94,6 +95,9 @@ def parse_number(text: str | float | int | None) -> float | None:
     if isinstance(text, int | float):
         value = float(text)
         return value if math.isfinite(value) else None
+    plain = _plain_number(text)
+    if plain is not None:
+        return plain
     match = _NUMBER_RE.search(text)
     if match is None:
         return None
@@ -102,6 +106,18 @@ def parse_number(text: str | float | int | None) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _plain_number(text: str) -> float | None:
+    """``12``, ``137.5``, ``.5``: digits with at most one point, nothing else (the common cell).
+
+    The fast path of the readers below; anything else (signs, separators, units, exponents,
+    spaces, non-ASCII digits) returns ``None`` and takes the regular expressions.
+    """
+    if text.isascii() and text.replace(".", "", 1).isdigit():
+        value = float(text)
+        return value if math.isfinite(value) else None
+    return None
 
 
 def _strip_number(text: str) -> str:
@@ -164,6 +180,10 @@ def parse_area_sqft(text: str | float | int | None, default_unit: str = "sqft") 
     """Square feet from ``2,865 sq ft``, ``266.2 m²``, ``28.65 squares``."""
     if text is None or isinstance(text, bool):
         return None
+    if isinstance(text, str):
+        plain = _plain_number(text)
+        if plain is not None:
+            return plain * SQFT_PER_UNIT.get(default_unit, 1.0)
     value = parse_number(text)
     if value is None:
         return None
@@ -181,9 +201,21 @@ def parse_count(text: str | float | int | None) -> int | None:
 
 
 def pitch_from_rise(rise: float) -> Pitch:
+    """The pitch of ``rise`` per 12; one shared (frozen) instance per rise."""
+    if rise == 0.0:  # 0.0 and -0.0 are equal keys, so a cache would answer one for the other
+        return _new_pitch(rise)
+    return _cached_pitch(rise)
+
+
+def _new_pitch(rise: float) -> Pitch:
     return Pitch(
         rise=round(rise, 4), run=12.0, degrees=round(math.degrees(math.atan2(rise, 12.0)), 4)
     )
+
+
+_cached_pitch = functools.lru_cache(maxsize=4096)(_new_pitch)
+_PITCH_TEXT_CACHED_LEN = 32
+_BARE_RISE_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
 def parse_pitch(text: str | float | int | None) -> Pitch | None:
@@ -191,25 +223,39 @@ def parse_pitch(text: str | float | int | None) -> Pitch | None:
     if text is None or isinstance(text, bool):
         return None
     if isinstance(text, int | float):
-        rise = float(text)
+        return _pitch_of_rise(float(text))
+    # Reports repeat a handful of pitch texts over many rows, so each short text is read once;
+    # long ones (never a real pitch) are not kept.
+    if len(text) <= _PITCH_TEXT_CACHED_LEN:
+        return _cached_pitch_text(text)
+    return _pitch_text(text)
+
+
+def _pitch_text(text: str) -> Pitch | None:
+    ratio = _PITCH_RATIO_RE.match(text)
+    degrees = _PITCH_DEG_RE.match(text)
+    if ratio is not None:
+        run = float(ratio.group("run"))
+        if run <= 0:
+            return None
+        rise = float(ratio.group("rise")) * 12.0 / run
+    elif degrees is not None:
+        angle = float(degrees.group("deg"))
+        if not 0 <= angle < 90:
+            return None
+        rise = 12.0 * math.tan(math.radians(angle))
     else:
-        ratio = _PITCH_RATIO_RE.match(text)
-        degrees = _PITCH_DEG_RE.match(text)
-        if ratio is not None:
-            run = float(ratio.group("run"))
-            if run <= 0:
-                return None
-            rise = float(ratio.group("rise")) * 12.0 / run
-        elif degrees is not None:
-            angle = float(degrees.group("deg"))
-            if not 0 <= angle < 90:
-                return None
-            rise = 12.0 * math.tan(math.radians(angle))
-        else:
-            bare = text.strip()
-            if not re.fullmatch(r"\d+(?:\.\d+)?", bare):
-                return None
-            rise = float(bare)
+        bare = text.strip()
+        if not _BARE_RISE_RE.fullmatch(bare):
+            return None
+        rise = float(bare)
+    return _pitch_of_rise(rise)
+
+
+_cached_pitch_text = functools.lru_cache(maxsize=1024)(_pitch_text)
+
+
+def _pitch_of_rise(rise: float) -> Pitch | None:
     if not math.isfinite(rise) or rise < 0 or rise > 48:
         return None
     return pitch_from_rise(rise)
