@@ -193,18 +193,28 @@ def _facet_kind(text: str) -> FacetKind:
 
 def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBuilder) -> int:
     roles = header.roles
+    area_col, plan_col = roles.get("area"), roles.get("plan_area")
+    facet_col, pitch_col = roles.get("facet"), roles.get("pitch")
+    structure_col, type_col, azimuth_col = (
+        roles.get("structure"),
+        roles.get("type"),
+        roles.get("azimuth"),
+    )
     area_unit_name = area_unit(header.texts.get(roles.get("area", -1), "")) or "sqft"
     plan_unit = area_unit(header.texts.get(roles.get("plan_area", -1), "")) or "sqft"
+    # The cell a facet's provenance points at: its area, else its plan area.
+    size_col = area_col if area_col is not None else plan_col
+    locator_col = size_col if size_col is not None else 0
     read = 0
     for r in range(header.data_start, len(sheet.rows)):
         row = sheet.rows[r]
-        label = _text(_value(row, roles.get("facet")))
-        area = parse_area_sqft(_value(row, roles.get("area")), area_unit_name)
-        plan = parse_area_sqft(_value(row, roles.get("plan_area")), plan_unit)
+        label = _text(_value(row, facet_col))
+        area = parse_area_sqft(_value(row, area_col), area_unit_name)
+        plan = parse_area_sqft(_value(row, plan_col), plan_unit)
         unlabeled_total = (
             not label
-            and "facet" in roles
-            and not _text(_value(row, roles.get("pitch")))
+            and facet_col is not None
+            and not _text(_value(row, pitch_col))
             and bool(tables.facets)
         )
         if _TOTAL_WORDS.match(label) or unlabeled_total:
@@ -216,7 +226,7 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
             continue
         if area is None and plan is None:
             continue
-        raw_pitch = _value(row, roles.get("pitch"))
+        raw_pitch = _value(row, pitch_col)
         pitch: Pitch | None = parse_pitch(
             raw_pitch.strip() if isinstance(raw_pitch, str) else raw_pitch
         )
@@ -224,25 +234,27 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
             area = true_area(plan, pitch.rise)
         if area is None or area < 0 or (plan is not None and plan < 0):
             continue
-        structure = _text(_value(row, roles.get("structure"))) or "1"
-        kind = _facet_kind(_text(_value(row, roles.get("type"))) + " " + label)
-        azimuth = parse_number(_value(row, roles.get("azimuth")))
+        structure = _text(_value(row, structure_col)) or "1"
+        kind = _facet_kind(_text(_value(row, type_col)) + " " + label)
+        azimuth = parse_number(_value(row, azimuth_col))
         facets = tables.facets.setdefault(structure, [])
-        facet = Facet(
-            id=label or f"F{len(facets) + 1}",
-            label=label or None,
-            kind=kind,
-            pitch=pitch,
-            area_sqft=round(area, 4),
-            plan_area_sqft=None if plan is None else round(plan, 4),
-            azimuth_deg=azimuth if azimuth is not None and 0 <= azimuth <= 360 else None,
+        facet_id = label or f"F{len(facets) + 1}"
+        facets.append(
+            Facet(
+                id=facet_id,
+                label=label or None,
+                kind=kind,
+                pitch=pitch,
+                area_sqft=round(area, 4),
+                plan_area_sqft=None if plan is None else round(plan, 4),
+                azimuth_deg=azimuth if azimuth is not None and 0 <= azimuth <= 360 else None,
+            )
         )
-        facets.append(facet)
         read += 1
         builder.record(
-            f"structures[{structure}].geometry.facets[{facet.id}]",
-            sheet.locator(r, roles.get("area", roles.get("plan_area", 0))),
-            _text(_value(row, roles.get("area", roles.get("plan_area")))),
+            f"structures[{structure}].geometry.facets[{facet_id}]",
+            sheet.locator(r, locator_col),
+            _text(_value(row, size_col)),
         )
     return read
 
