@@ -71,12 +71,32 @@ def _cell(value: object) -> tables.Cell:
     return str(value)
 
 
+_AS_IS = (str, int, float)
+
+
+def _values(row: tuple[object, ...], width: int) -> list[tables.Cell]:
+    """The row's cells, without the empty padding up to ``max_col`` when there is only padding
+    past ``width`` (the sheet's declared width; trailing empty cells mean nothing to the tables).
+    """
+    if width < len(row):
+        tail = row[width:]
+        if tail.count(None) == len(tail):
+            row = row[:width]
+    return [
+        None if v is None else v if isinstance(v, _AS_IS) and type(v) is not bool else _cell(v)
+        for v in row
+    ]
+
+
 def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tables.Sheet]:
     sheets: list[tables.Sheet] = []
     workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     try:
         for worksheet in workbook.worksheets[: limits.max_sheets]:
             rows: list[list[tables.Cell]] = []
+            # Every row comes padded to max_columns. The declared dimension may be missing or
+            # wrong (some writers always declare A1), so it only says where padding may start.
+            width = worksheet.max_column or limits.max_columns
             for row in worksheet.iter_rows(max_col=limits.max_columns, values_only=True):
                 if len(rows) >= limits.max_rows:
                     raise ParseError.for_file(
@@ -85,7 +105,7 @@ def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tab
                         "xlsx_too_many_rows",
                         f"A worksheet has more than {limits.max_rows} rows.",
                     )
-                rows.append([_cell(v) for v in row])
+                rows.append(_values(row, width))
             sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
     finally:
         workbook.close()
