@@ -63,6 +63,8 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:
+    if '"' not in line:
+        return line.count(delimiter)
     count, quoted = 0, False
     for ch in line:
         if ch == '"':

@@ -8,6 +8,7 @@ two rows (``Area`` over ``(sq ft)``). Units come from the header text or the cel
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -15,7 +16,6 @@ from roofkit_importer.parsers import summary_labels
 from roofkit_importer.report.assembly import ReportBuilder, StructureDraft
 from roofkit_importer.report.edge_types import edge_type, known_edge_type
 from roofkit_importer.report.model import (
-    EdgeTotal,
     EdgeTotals,
     Facet,
     FacetKind,
@@ -63,6 +63,12 @@ for _role, _words in {
 
 _UNIT_WORDS = {"sq", "ft", "sqft", "m", "m2", "m²", "in", "feet", "sf", "meters", "metres", "deg"}
 _TOTAL_WORDS = re.compile(r"^\s*(grand\s+)?(total|sum|totals)\b", re.I)
+_LETTER = re.compile(r"[a-z]", re.I)
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_HEADER_SPLIT = re.compile(r"[^a-z0-9²]+")
+_TRAILING_NUMBER = re.compile(r"[\d\s#._-]+$")
+_KEY_VALUE_SPLIT = re.compile(r"\s*[=:]\s*")
+_CACHED_TEXT_LEN = 64
 _PENETRATION_WORDS = ("penetration", "skylight", "chimney", "vent", "opening")
 
 
@@ -96,11 +102,26 @@ def _text(cell: Cell) -> str:
     return str(cell).strip()
 
 
+def _is_number(text: str) -> bool:
+    """A number and no letters: a value, never a label or a header."""
+    return not _LETTER.search(text) and parse_number(text) is not None
+
+
 def _header_key(text: str) -> str:
-    words = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text.lower())
-    tokens = [t for t in re.split(r"[^a-z0-9²]+", words) if t]
+    # The same few header words recur in every file: each short text is compacted once.
+    if len(text) <= _CACHED_TEXT_LEN:
+        return _cached_header_key(text)
+    return _compact_header(text)
+
+
+def _compact_header(text: str) -> str:
+    words = _BRACKETED.sub(" ", text.lower())
+    tokens = [t for t in _HEADER_SPLIT.split(words) if t]
     kept = [t for t in tokens if t not in _UNIT_WORDS] or tokens
     return "".join(kept)
+
+
+_cached_header_key = functools.lru_cache(maxsize=1024)(_compact_header)
 
 
 @dataclass
@@ -123,7 +144,7 @@ def _roles(cells: list[str]) -> tuple[dict[str, int], dict[int, str]]:
     roles: dict[str, int] = {}
     texts: dict[int, str] = {}
     for col, text in enumerate(cells):
-        if not text or (parse_number(text) is not None and not re.search(r"[a-z]", text, re.I)):
+        if not text or _is_number(text):
             continue
         role = _ROLE_WORDS.get(_header_key(text))
         if role is None or role in roles:
@@ -149,9 +170,7 @@ def find_header(sheet: Sheet) -> Header | None:
                 " ".join(part for part in (_cell(cells, i), _cell(below, i)) if part).strip()
                 for i in range(width)
             ]
-            if not any(
-                parse_number(t) is not None and not re.search(r"[a-z]", t, re.I) for t in below
-            ):
+            if not any(_is_number(t) for t in below):
                 candidates.append((merged, index + 2))
         for texts_row, start in candidates:
             roles, texts = _roles(texts_row)
@@ -178,7 +197,8 @@ def _value(row: list[Cell], col: int | None) -> Cell:
 @dataclass
 class _Tables:
     facets: dict[str, list[Facet]] = field(default_factory=dict)
-    edges: dict[str, dict[str, EdgeTotal]] = field(default_factory=dict)
+    edges: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict)
+    """Per structure and edge type: total length and count."""
     reported_total_area: float | None = None
 
 
@@ -274,7 +294,7 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
             continue
         kind = known_edge_type(type_text) if type_text else None
         if kind is None:
-            kind = known_edge_type(re.sub(r"[\d\s#._-]+$", "", label)) if label else None
+            kind = known_edge_type(_TRAILING_NUMBER.sub("", label)) if label else None
         if kind is None:
             kind = edge_type(type_text or label)
             builder.warn(
@@ -286,10 +306,8 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
         count = int(count_cell) if count_cell is not None and count_cell >= 0 else 1
         structure = _text(_value(row, roles.get("structure"))) or "1"
         edges = tables.edges.setdefault(structure, {})
-        current = edges.get(kind, EdgeTotal(length_ft=0.0, count=0))
-        edges[kind] = EdgeTotal(
-            length_ft=(current.length_ft or 0.0) + length, count=(current.count or 0) + count
-        )
+        total_length, total_count = edges.get(kind, (0.0, 0))
+        edges[kind] = (total_length + length, total_count + count)
         read += 1
         builder.record(
             f"structures[{structure}].summary.edges.{kind}",
@@ -316,12 +334,10 @@ def _read_key_values(sheet: Sheet, rows: range, summary: Summary, builder: Repor
             if len(filled) >= 3 and isinstance(filled[2][1], str):
                 unit_text = filled[2][1]
         elif isinstance(first, str):
-            parts = re.split(r"\s*[=:]\s*", first, maxsplit=1)
+            parts = _KEY_VALUE_SPLIT.split(first, maxsplit=1)
             if len(parts) == 2:
                 label, value = parts[0], parts[1].strip()
-        if value is None or (
-            parse_number(label) is not None and not re.search(r"[a-z]", label, re.I)
-        ):
+        if value is None or _is_number(label):
             continue
         if summary_labels.apply_label(
             builder, summary, label, value, sheet.locator(r, value_col), unit_text=unit_text
@@ -358,8 +374,8 @@ def interpret(sheets: list[Sheet], builder: ReportBuilder) -> bool:
         if edge_totals:
             computed.edges = EdgeTotals.model_validate(
                 {
-                    k: {"length_ft": round(v.length_ft or 0.0, 2), "count": v.count}
-                    for k, v in edge_totals.items()
+                    kind: {"length_ft": round(length, 2), "count": count}
+                    for kind, (length, count) in edge_totals.items()
                 }
             )
         builder.structures.append(

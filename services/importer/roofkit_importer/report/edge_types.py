@@ -63,9 +63,12 @@ _WORDS: dict[str, EdgeType] = {
 }
 
 
+_NOT_LETTER = re.compile(r"[^a-z]")
+
+
 def compact(text: str) -> str:
     """Lower-case letters only: ``Eaves/Starter‡`` → ``eavesstarter``."""
-    return re.sub(r"[^a-z]", "", text.lower())
+    return _NOT_LETTER.sub("", text.lower())
 
 
 def edge_type(vendor_word: str) -> EdgeType:

@@ -124,10 +124,13 @@ def _strip_number(text: str) -> str:
     return _NUMBER_RE.sub("", text, count=1).strip().strip(".").strip().lower()
 
 
+_UNIT_WORD_RE = re.compile(r"[a-z]+|'|\"")
+
+
 def length_unit(text: str) -> str | None:
     """The length unit a header or cell names (``Length (m)`` → ``m``), if any."""
     lowered = text.lower()
-    for word in re.findall(r"[a-z]+|'|\"", lowered):
+    for word in _UNIT_WORD_RE.findall(lowered):
         if word in _LENGTH_UNIT_WORDS:
             return _LENGTH_UNIT_WORDS[word]
     return None
