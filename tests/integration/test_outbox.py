@@ -7,14 +7,15 @@ import shutil
 import uuid
 
 import psycopg
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from roofkit_cli import infra as launcher
 from roofkit_events import subjects
 from roofkit_importer.outbox import OutboxRelay
 from roofkit_importer.repository import ImportRepository
-from roofkit_runtime import db, natsio
-from tests.support.infra import scratch_dir
+from roofkit_runtime import db, migrate, natsio
+from tests.support.infra import Infra, scratch_dir
 
 
 def _insert_event(database_url: str, event_id: str) -> None:
@@ -38,6 +39,15 @@ async def _until(check, timeout_s: float) -> None:  # type: ignore[no-untyped-de
     while not check():
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def database_url(infra: Infra) -> str:
+    """A database of its own: the session's importer processes relay the shared one's outbox."""
+    infra.postgres.ensure_database("roofkit_outbox")
+    url = infra.postgres.url("roofkit_outbox")
+    migrate.upgrade(url)
+    return url
 
 
 async def test_events_committed_while_nats_is_down_are_published_when_it_returns(
