@@ -34,6 +34,7 @@ _EAGLEVIEW_REPORT = re.compile(r"\bReport\s*(?:#|No\.?|:)\s*(\d{5,12})\b", re.I)
 _FEET_INCHES = re.compile(
     r"(?P<ft>\d{1,3}(?:,\d{3})+|\d+)\s*(?:ft|')\s*(?P<in>\d+(?:\.\d+)?)\s*(?:in\b|\")", re.I
 )
+_ENDS_WITH_LABEL = re.compile(r"[A-Za-z)]\s*[=:]$")
 _ADDRESS = re.compile(
     r"^(?P<line1>\d+[^,]{2,60}),\s*(?P<city>[^,]{2,40}),\s*(?P<region>[A-Z]{2})\s+"
     r"(?P<postal>\d{5}(?:-\d{4})?)\s*$"
@@ -77,14 +78,18 @@ def _decimal_feet(value: str) -> str:
     return _FEET_INCHES.sub(replace, value)
 
 
-def _logical_lines(rows: list[pdf_text.Row]) -> list[tuple[int, str]]:
-    """Row texts without footnote marks, with values split off by a line break joined back."""
+def _without_marks(row: pdf_text.Row) -> str:
+    return " ".join(row.text.translate(_MARKS).split())
+
+
+def _logical_lines(rows: list[pdf_text.Row], texts: list[str]) -> list[tuple[int, str]]:
+    """Row texts (``texts``: without footnote marks), with values split off by a line break
+    joined back."""
     lines: list[tuple[int, str]] = []
-    for row in rows:
-        text = " ".join(row.text.translate(_MARKS).split())
+    for row, text in zip(rows, texts, strict=True):
         if not text:
             continue
-        if lines and (text[0] in "=:" or re.search(r"[A-Za-z)]\s*[=:]$", lines[-1][1])):
+        if lines and (text[0] in "=:" or _ENDS_WITH_LABEL.search(lines[-1][1])):
             lines[-1] = (lines[-1][0], f"{lines[-1][1]} {text}")
         else:
             lines.append((row.page, text))
@@ -137,15 +142,12 @@ def _read_line(reading: _Reading, page: int, index: int, text: str) -> None:
 def interpret(rows: list[pdf_text.Row], builder: ReportBuilder) -> bool:
     """Read every row into ``builder``; ``False`` when no measurement was found."""
     reading = _Reading(builder=builder, report=_Scope(prefix="summary.", summary=Summary()))
-    by_page_start: dict[int, int] = {}
-    for i, row in enumerate(rows):
-        by_page_start.setdefault(row.page, i)
-    for index, (page, text) in enumerate(_logical_lines(rows)):
+    texts = [_without_marks(row) for row in rows]
+    for index, (page, text) in enumerate(_logical_lines(rows, texts)):
         _read_line(reading, page, index, text)
     # Tables: rebuilt from positions, attributed to the scope their page opened with.
     reading.current = None
-    for i, row in enumerate(rows):
-        head = " ".join(row.text.translate(_MARKS).split())
+    for i, head in enumerate(texts):
         structure = _STRUCTURE.match(head)
         if structure:
             reading.current = reading.structures.get(structure.group(1))

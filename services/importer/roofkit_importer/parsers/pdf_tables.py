@@ -47,11 +47,14 @@ def _values(row: Row, columns: list[Column]) -> dict[int, str]:
     if not columns:
         return found
     spacing = min((abs(a.x - b.x) for a, b in itertools.pairwise(columns)), default=200.0)
+    reach = max(spacing / 2.0, 12.0)
+    xs = [column.x for column in columns]
     for word in _tokens(row):
         if not _NUMBER.match(word.text):
             continue
-        index = min(range(len(columns)), key=lambda i: abs(columns[i].x - word.center))
-        if abs(columns[index].x - word.center) <= max(spacing / 2.0, 12.0):
+        center = word.center
+        distance, index = min((abs(x - center), i) for i, x in enumerate(xs))
+        if distance <= reach:
             found.setdefault(index, word.text)
     return found
 

@@ -56,8 +56,10 @@ class Row:
     y: float
     chunks: list[Chunk] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
+        """The row's words, space-separated (read several times per row; rows are complete
+        before anything reads them)."""
         return " ".join(c.text.strip() for c in self.chunks if c.text.strip())
 
     @functools.cached_property
@@ -121,7 +123,7 @@ def _page_rows(page: Any, number: int) -> list[Row]:
     def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
         if not text or not text.strip():
             return
-        a, b, c, d, e, f = (float(v) for v in cm)
+        a, b, c, d, e, f = map(float, cm)
         tx, ty = float(tm[4]), float(tm[5])
         scale = abs(float(tm[3]) * d) or 1.0
         chunks.append(

@@ -7,6 +7,7 @@ one label/value pair into a summary (or the report's identity) and records its p
 
 from __future__ import annotations
 
+import functools
 import re
 
 from roofkit_importer.report.assembly import ReportBuilder
@@ -88,6 +89,30 @@ def _label_keys(label: str) -> list[str]:
     without_units = _PARENS.sub(" ", label)
     keys = [compact(without_units), compact(label)]
     return [k for k in keys if k]
+
+
+_CACHED_LABEL_LEN = 80
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_reading(label: str) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+    return _reading(label)
+
+
+def _reading(label: str) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+    """The label's lookup keys, and its rise and run when it names an area at a pitch."""
+    pitch_match = _PITCH_IN_LABEL.search(label)
+    at_pitch = None
+    if pitch_match is not None and ("area" in label.lower() or not compact(label)):
+        at_pitch = (pitch_match.group(1), pitch_match.group(2))
+    return tuple(_label_keys(label)), at_pitch
+
+
+def _label_reading(label: str) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+    # Every report repeats the same few dozen labels: each short one is analysed once.
+    if len(label) <= _CACHED_LABEL_LEN:
+        return _cached_reading(label)
+    return _reading(label)
 
 
 def _edge_key(key: str) -> str:
@@ -183,11 +208,10 @@ def apply_label(
     """Read one ``label = value`` pair; ``False`` when the label or value is not understood."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return False
-    keys = _label_keys(label)
+    keys, at_pitch = _label_reading(label)
     units = f"{label} {unit_text}"
-    pitch_match = _PITCH_IN_LABEL.search(label)
-    if pitch_match is not None and ("area" in label.lower() or not compact(label)):
-        pitch = parse_pitch(f"{pitch_match.group(1)}/{pitch_match.group(2)}")
+    if at_pitch is not None:
+        pitch = parse_pitch(f"{at_pitch[0]}/{at_pitch[1]}")
         area = parse_area_sqft(value, area_unit(units) or "sqft")
         if pitch is None or area is None:
             return False
