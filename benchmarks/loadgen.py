@@ -106,7 +106,12 @@ async def closed_loop_http(
 
 
 async def open_loop(
-    call: Callable[[], Awaitable[int]], *, rate: float, duration_s: float, max_in_flight: int = 256
+    call: Callable[[], Awaitable[int]],
+    *,
+    rate: float,
+    duration_s: float,
+    max_in_flight: int = 256,
+    grace_s: float = 5.0,
 ) -> Run:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -128,7 +133,16 @@ async def open_loop(
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(scheduled)))
-    await asyncio.gather(*tasks)
+    # Requests still unanswered a grace period after the last send count as failures whose
+    # latency is the whole wait: an overloaded target shows as a huge p99, not as a hang.
+    _, pending = await asyncio.wait(tasks, timeout=grace_s) if tasks else (set(), set())
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    waited = time.perf_counter() - start
+    latencies.extend([waited] * len(pending))
+    if pending:
+        statuses[0] = len(pending)
     return Run(latencies, time.perf_counter() - start, statuses)
 
 

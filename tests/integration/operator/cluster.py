@@ -19,6 +19,7 @@ import httpx
 import psycopg
 
 from tests.envtest.controlplane import ControlPlane
+from tests.support.provision import apikey, unique, workspace
 
 REPO = Path(__file__).resolve().parents[3]
 REPORT_CSV = REPO / "examples" / "reports" / "gable-facets.csv"
@@ -128,35 +129,8 @@ class Kube:
         return items
 
 
-def workspace(name: str, *, state: str = "Active", **limits: int) -> dict[str, Any]:
-    spec: dict[str, Any] = {"displayName": f"{name} roofing", "state": state}
-    if limits:
-        spec["limits"] = limits
-    return {
-        "apiVersion": "roofkit.io/v1alpha1",
-        "kind": "Workspace",
-        "metadata": {"name": name},
-        "spec": spec,
-    }
-
-
-def apikey(
-    name: str,
-    workspace_name: str,
-    *,
-    scopes: tuple[str, ...] = ("reports.write", "reports.read"),
-    **spec: Any,
-) -> dict[str, Any]:
-    return {
-        "apiVersion": "roofkit.io/v1alpha1",
-        "kind": "ApiKey",
-        "metadata": {"name": name},
-        "spec": {"workspaceRef": {"name": workspace_name}, "scopes": list(scopes), **spec},
-    }
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+# The manifests are the same builders the other tiers use.
+__all__ = ["apikey", "unique", "workspace"]
 
 
 class Partner:
