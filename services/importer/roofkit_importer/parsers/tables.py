@@ -160,17 +160,19 @@ def _roles(cells: list[str]) -> tuple[dict[str, int], dict[int, str]]:
 def find_header(sheet: Sheet) -> Header | None:
     best: Header | None = None
     limit = min(len(sheet.rows), HEADER_SEARCH_ROWS)
+    # Each row is a candidate alone and merged with the next: read every row's texts once.
+    row_texts = [[_text(c) for c in row] for row in sheet.rows[: limit + 1]]
     for index in range(limit):
-        cells = [_text(c) for c in sheet.rows[index]]
+        cells = row_texts[index]
         candidates = [(cells, index + 1)]
         if index + 1 < len(sheet.rows):
-            below = [_text(c) for c in sheet.rows[index + 1]]
-            width = max(len(cells), len(below))
-            merged = [
-                " ".join(part for part in (_cell(cells, i), _cell(below, i)) if part).strip()
-                for i in range(width)
-            ]
+            below = row_texts[index + 1]
             if not any(_is_number(t) for t in below):
+                width = max(len(cells), len(below))
+                merged = [
+                    " ".join(part for part in (_cell(cells, i), _cell(below, i)) if part).strip()
+                    for i in range(width)
+                ]
                 candidates.append((merged, index + 2))
         for texts_row, start in candidates:
             roles, texts = _roles(texts_row)
