@@ -57,8 +57,14 @@ def test_a_secret_the_key_does_not_own_is_never_overwritten(kube: Kube, partner:
     kube.create_secret(taken, {"password": "hunter2"})
     kube.apply(workspace(ws), apikey(name, ws, secretName=taken))
 
-    ready = wait_for(lambda: kube.ready("apikeys", name), timeout=5, what="ApiKey status")
-    assert (ready["status"], ready["reason"]) == ("False", "SecretNotOwned")
+    # The key may be reconciled before its Workspace (WorkspaceNotFound first): wait for the
+    # condition that names the Secret.
+    ready = wait_for(
+        lambda: (r := kube.ready("apikeys", name)) and r["reason"] == "SecretNotOwned" and r,
+        timeout=10,
+        what="ApiKey status SecretNotOwned",
+    )
+    assert ready["status"] == "False"
     assert taken in ready["message"]
     secret = kube.secret(taken)
     assert secret is not None
