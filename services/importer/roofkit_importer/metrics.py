@@ -31,5 +31,10 @@ IDEMPOTENCY = Counter(
 IMPORTS = Counter(
     "roofkit_imports_total", "Imports by detected format and outcome.", ["format", "outcome"]
 )
-OUTBOX_LAG = Gauge("roofkit_outbox_unpublished", "Events in the outbox not yet published.")
+OUTBOX_UNPUBLISHED = Gauge(
+    "roofkit_outbox_unpublished", "Events in the outbox not yet published (up to one batch)."
+)
+OUTBOX_LAG = Gauge(
+    "roofkit_outbox_lag_seconds", "Age of the oldest event in the outbox not yet published."
+)
 OUTBOX_PUBLISHED = Counter("roofkit_outbox_published_total", "Events published to JetStream.")

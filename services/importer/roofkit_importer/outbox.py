@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 
 import nats.errors
@@ -83,7 +84,11 @@ class OutboxRelay:
         published = 0
         while True:
             events = await self._repo.pending_events(batch)
-            metrics.OUTBOX_LAG.set(len(events))
+            metrics.OUTBOX_UNPUBLISHED.set(len(events))
+            oldest = events[0].created_at if events else None
+            metrics.OUTBOX_LAG.set(
+                (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest is not None else 0.0
+            )
             if not events:
                 return published
             done = []
@@ -99,5 +104,6 @@ class OutboxRelay:
             metrics.OUTBOX_PUBLISHED.inc(len(done))
             published += len(done)
             if len(events) < batch:
-                metrics.OUTBOX_LAG.set(0)
+                metrics.OUTBOX_UNPUBLISHED.set(0)
+                metrics.OUTBOX_LAG.set(0.0)
                 return published

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 import sqlalchemy.exc
 from sqlalchemy.dialects.postgresql import insert
@@ -70,6 +69,7 @@ class OutgoingEvent:
     subject: str
     payload: bytes
     headers: dict[str, str]
+    created_at: dt.datetime | None = None
 
 
 class ImportRepository:
@@ -316,7 +316,11 @@ class ImportRepository:
                 rows = (
                     await conn.execute(
                         sa.select(
-                            outbox.c.event_id, outbox.c.subject, outbox.c.payload, outbox.c.headers
+                            outbox.c.event_id,
+                            outbox.c.subject,
+                            outbox.c.payload,
+                            outbox.c.headers,
+                            outbox.c.created_at,
                         )
                         .where(outbox.c.published_at.is_(None))
                         .order_by(outbox.c.id)
@@ -324,7 +328,8 @@ class ImportRepository:
                     )
                 ).all()
         return [
-            OutgoingEvent(r.event_id, r.subject, bytes(r.payload), dict(r.headers)) for r in rows
+            OutgoingEvent(r.event_id, r.subject, bytes(r.payload), dict(r.headers), r.created_at)
+            for r in rows
         ]
 
     async def mark_published(self, event_ids: Sequence[str]) -> None:
@@ -338,23 +343,7 @@ class ImportRepository:
                     .values(published_at=sa.func.now(), attempts=outbox.c.attempts + 1)
                 )
 
-    async def outbox_lag(self) -> int:
-        with db.translate_errors():
-            async with db.autocommit(self._engine) as conn:
-                value = (
-                    await conn.execute(
-                        sa.select(sa.func.count())
-                        .select_from(outbox)
-                        .where(outbox.c.published_at.is_(None))
-                    )
-                ).scalar_one()
-        return int(value)
-
 
 async def _now(conn: AsyncConnection) -> dt.datetime:
     value: dt.datetime = (await conn.execute(sa.select(sa.func.now()))).scalar_one()
     return value
-
-
-def dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
