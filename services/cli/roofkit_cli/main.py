@@ -180,7 +180,7 @@ RoofKit is running.
 Import the example report:
   curl -sS {stack.url}/api/v1/reports/import \\
     -H "Authorization: Bearer $(cat {stack.key_file})" \\
-    -H "Idempotency-Key: $(uuidgen || date +%s%N)" \\
+    -H "Idempotency-Key: $(uuidgen 2>/dev/null || date +%s%N)" \\
     -F file=@examples/reports/gable-facets.csv
 
 Ctrl-C stops everything.""",
