@@ -60,16 +60,21 @@ def test_changes_made_while_the_operator_was_stopped_converge_when_it_starts(
     wait_for(
         lambda: partner.probe(keys[row_removed])[0] == 200, timeout=5, what="removed row restored"
     )
-    # A row altered by hand is put back to the spec.
+
+    # A row altered by hand is put back to the spec. (Auth may still answer from its cache until
+    # the repair is announced, so the row itself is what is waited for.)
+    def restored() -> bool:
+        row = database.key_row(kube.namespace, row_altered)
+        return row is not None and (row["state"], sorted(row["scopes"])) == (
+            "active",
+            ["reports.read", "reports.write"],
+        )
+
+    wait_for(restored, timeout=5, what="altered row restored")
     wait_for(
         lambda: partner.import_report(keys[row_altered]).status_code == 201,
         timeout=5,
-        what="altered row restored",
-    )
-    row = database.key_row(kube.namespace, row_altered)
-    assert row is not None and (row["state"], sorted(row["scopes"])) == (
-        "active",
-        ["reports.read", "reports.write"],
+        what="altered key imports",
     )
     # A lost Secret means a new key in a new Secret; the old key stops working.
     new_key = wait_for(
