@@ -611,3 +611,22 @@ def test_metrics_count_decisions_and_outcomes(
     ):
         assert name in text, name
     assert 'roofkit_idempotency_outcomes_total{outcome="new"}' in text
+
+
+def test_a_refusal_before_a_small_body_drains_it_and_keeps_the_connection(stack: DevStack) -> None:
+    import socket
+
+    payload = multipart([("file", CSV, "roof.csv")])
+    request = (
+        f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {apikeys.generate()}\r\n"
+        f"X-Forwarded-For: {client_address()}\r\nIdempotency-Key: {idem()}\r\n"
+        f"Content-Length: {len(payload)}\r\nContent-Type: multipart/form-data; boundary=b0undary\r\n\r\n"
+    ).encode() + payload
+    with socket.create_connection(("127.0.0.1", stack.http_port), timeout=10) as sock:
+        sock.sendall(request)
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 401")
+        assert b"connection: close" not in first.lower()
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        second = sock.recv(65536)
+        assert second.startswith(b"HTTP/1.1 200")

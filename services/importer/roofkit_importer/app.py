@@ -184,6 +184,8 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
 
     @app.exception_handler(errors.ApiError)
     async def on_api_error(request: Request, exc: errors.ApiError) -> Response:
+        if getattr(request.state, "body_unread", False) and await _drain_small_body(request, exc):
+            request.state.body_unread = False
         return _error_response(request, exc)
 
     @app.exception_handler(DependencyUnavailable)
@@ -214,6 +216,32 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
 
     app.openapi = custom_openapi  # type: ignore[method-assign]
     return RequestContext(app)  # type: ignore[return-value]
+
+
+SMALL_BODY_BYTES = 64 * 1024
+DRAIN_TIMEOUT_S = 2.0
+
+
+async def _drain_small_body(request: Request, exc: errors.ApiError) -> bool:
+    """Read and discard a small unread body so the connection can stay open.
+
+    Closing a socket with unread bytes makes the kernel reset it, which can destroy the refusal
+    before the client reads it. 411 and 413 are decided without reading anything (the contract),
+    and so is any body over 64 KiB: those answers close the connection instead.
+    """
+    if isinstance(exc, errors.LengthRequired | errors.PayloadTooLarge):
+        return False
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > SMALL_BODY_BYTES:
+        return False
+    try:
+        async with asyncio.timeout(DRAIN_TIMEOUT_S):
+            while True:
+                message = await request.receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return bool(message["type"] == "http.request")
+    except TimeoutError:
+        return False
 
 
 async def _drain(nc: NatsClient) -> None:
