@@ -133,15 +133,7 @@ async def _nats(stack: DevStack, token: str) -> list[Result]:
             reply.ParseFromString(msg.data)
             return 200 if reply.ok else 401
 
-        bucket = f"bench-{time.time_ns()}"
-        take = ratelimit_pb2.TakeRequest(
-            kind=ratelimit_pb2.BUCKET_KIND_KEY_ENDPOINT,
-            subject=bucket,
-            endpoint="reports.import",
-            limit=10_000_000,
-            window_seconds=3600,
-            cost=1,
-        ).SerializeToString()
+        take = _take_request(f"bench-{time.time_ns()}", limit=10_000_000)
 
         async def take_call() -> int:
             msg = await nc.request(subjects.RATELIMIT_TAKE, take, timeout=2)
@@ -192,16 +184,19 @@ async def _wait_responder(nc, subject: str) -> None:  # type: ignore[no-untyped-
             await asyncio.sleep(0.05)
 
 
-async def _exactness(nc) -> Result:  # type: ignore[no-untyped-def]
-    bucket = f"exact-{time.time_ns()}"
-    take = ratelimit_pb2.TakeRequest(
+def _take_request(bucket: str, *, limit: int) -> bytes:
+    return ratelimit_pb2.TakeRequest(
         kind=ratelimit_pb2.BUCKET_KIND_KEY_ENDPOINT,
         subject=bucket,
         endpoint="reports.import",
-        limit=500,
+        limit=limit,
         window_seconds=3600,
         cost=1,
     ).SerializeToString()
+
+
+async def _exactness(nc) -> Result:  # type: ignore[no-untyped-def]
+    take = _take_request(f"exact-{time.time_ns()}", limit=500)
 
     async def one() -> bool:
         reply = ratelimit_pb2.TakeReply()

@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import psutil
@@ -17,19 +16,10 @@ import psutil
 from roofkit_cli import infra
 from roofkit_cli.devstack import DevStack
 from tests.e2e.conftest import EXAMPLE_CSV, REPO, import_csv
+from tests.e2e.helpers import wait_for
 from tests.support.infra import scratch_dir
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-def wait_for(check, *, timeout_s: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"{what} within {timeout_s}s"
-        time.sleep(0.05)
 
 
 def test_import_of_the_example_csv_returns_201_with_report_and_rate_limit_headers(
