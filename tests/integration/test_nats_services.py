@@ -129,3 +129,46 @@ async def test_a_subject_without_responders_is_dependency_unavailable(nats_url: 
             )
     finally:
         await nc.drain()
+
+
+async def test_a_slow_request_does_not_hold_up_the_others_and_drain_waits_for_it(
+    nats_url: str,
+) -> None:
+    release = asyncio.Event()
+    answered: list[str] = []
+
+    async def handler(request: auth_pb2.VerifyRequest) -> auth_pb2.VerifyReply:
+        if request.api_key == "slow":
+            await release.wait()
+        answered.append(request.api_key)
+        return auth_pb2.VerifyReply(ok=True)
+
+    server = await natsio.connect(nats_url, name="test-server")
+    client = await natsio.connect(nats_url, name="test-client")
+    subject = f"roofkit.test.v1.{time.time_ns()}"
+    responder = await natsio.serve(server, subject, auth_pb2.VerifyRequest, handler, queue="q")
+    try:
+
+        async def ask(key: str) -> auth_pb2.VerifyReply:
+            return await natsio.request(
+                client,
+                subject,
+                auth_pb2.VerifyRequest(api_key=key),
+                auth_pb2.VerifyReply,
+                timeout_s=5,
+            )
+
+        slow = asyncio.create_task(ask("slow"))
+        fast = await asyncio.gather(*(ask(f"fast-{i}") for i in range(5)))
+        assert all(r.ok for r in fast)
+        assert not slow.done() and responder.in_flight == 1
+        draining = asyncio.create_task(responder.drain())
+        await asyncio.sleep(0.1)
+        assert not draining.done()  # still answering the slow request
+        release.set()
+        assert (await slow).ok
+        await draining
+        assert answered[-1] == "slow" and responder.in_flight == 0
+    finally:
+        await client.drain()
+        await server.drain()

@@ -49,7 +49,7 @@ async def serve(settings: AuthSettings) -> None:
         auth_pb2.KeysChanged,
         handlers.keys_changed_handler(verifier),
     )
-    await natsio.serve(
+    responder = await natsio.serve(
         nc,
         subjects.AUTH_VERIFY,
         auth_pb2.VerifyRequest,
@@ -71,6 +71,8 @@ async def serve(settings: AuthSettings) -> None:
         flusher.cancel()
         with contextlib.suppress(Exception):
             await store.touch(verifier.take_used(), dt.datetime.now(dt.UTC))
+        with contextlib.suppress(Exception):
+            await responder.drain()
         with contextlib.suppress(Exception):
             await nc.drain()
         await engine.dispose()

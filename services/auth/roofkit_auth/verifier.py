@@ -8,6 +8,7 @@ call, cached or not.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import time
@@ -62,6 +63,8 @@ class Verifier:
         self._clock = clock
         self._now = now
         self._cache: OrderedDict[bytes, _Entry] = OrderedDict()
+        self._loading: dict[bytes, asyncio.Future[KeyRecord | None]] = {}
+        self._generation = 0
         self.used: set[str] = set()
 
     async def verify(self, key: str) -> Verdict:
@@ -87,13 +90,34 @@ class Verifier:
         if entry is not None and entry.expires > self._clock():
             self._cache.move_to_end(digest)
             return entry.record
+        # One database lookup per key at a time: concurrent requests for a key that is not
+        # cached wait for the same answer.
+        loading = self._loading.get(digest)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(digest))
+            self._loading[digest] = loading
+            loading.add_done_callback(lambda done: self._forget_loading(digest, done))
+        return await asyncio.shield(loading)
+
+    async def _load(self, digest: bytes) -> KeyRecord | None:
+        generation = self._generation
         record = await self._store.find_by_hash(digest)
+        if generation != self._generation:
+            # A change was announced while the row was being read: the row may predate it, so
+            # it answers this request but is not cached.
+            return record
         ttl = self._ttl if record is not None else self._negative_ttl
         self._cache[digest] = _Entry(record, self._clock() + ttl)
         self._cache.move_to_end(digest)
         while len(self._cache) > self._max:
             self._cache.popitem(last=False)
         return record
+
+    def _forget_loading(self, digest: bytes, done: asyncio.Future[KeyRecord | None]) -> None:
+        if self._loading.get(digest) is done:
+            del self._loading[digest]
+        if not done.cancelled():
+            done.exception()  # retrieved here; every waiter gets it through shield
 
     def invalidate(
         self,
@@ -105,8 +129,11 @@ class Verifier:
         """Drop cached entries of these keys / workspaces, and every negative entry.
 
         Negative entries go too: a key created just now may have been looked up (and found
-        unknown) a moment before. Returns how many entries were dropped.
+        unknown) a moment before. Lookups in flight are not cached, and requests that arrive
+        after this call read the database again. Returns how many entries were dropped.
         """
+        self._generation += 1
+        self._loading.clear()
         if everything:
             dropped = len(self._cache)
             self._cache.clear()

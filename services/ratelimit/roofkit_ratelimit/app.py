@@ -35,7 +35,7 @@ async def serve(settings: RateLimitSettings) -> None:
     store = PostgresWindowStore(engine)
     limiter = FixedWindowLimiter(store)
     nc = await natsio.connect(settings.nats_url, name="roofkit-ratelimit")
-    await natsio.serve(
+    responder = await natsio.serve(
         nc,
         subjects.RATELIMIT_TAKE,
         ratelimit_pb2.TakeRequest,
@@ -55,6 +55,8 @@ async def serve(settings: RateLimitSettings) -> None:
         )
     finally:
         purger.cancel()
+        with contextlib.suppress(Exception):
+            await responder.drain()
         with contextlib.suppress(Exception):
             await nc.drain()
         await engine.dispose()

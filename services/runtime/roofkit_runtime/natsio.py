@@ -9,11 +9,12 @@ NATS headers; the serve helper puts the request id back into the logging context
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 import nats
 import nats.errors
@@ -127,6 +128,43 @@ async def request(
     return reply
 
 
+class Responder:
+    """A served subject. Requests are handled concurrently, at most ``max_in_flight`` at once.
+
+    nats-py runs a subscription's callback for one message at a time; a handler that waits on
+    Postgres would make every other request on that replica queue behind it. So the callback only
+    starts a task per request; past ``max_in_flight`` it waits, and the rest queue in the
+    subscription (bounded by the client's pending limits).
+    """
+
+    def __init__(self, max_in_flight: int) -> None:
+        self.subscription: Subscription | None = None
+        self._gate = asyncio.Semaphore(max_in_flight)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def dispatch(self, work: Coroutine[Any, Any, None]) -> None:
+        await self._gate.acquire()
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._gate.release()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self) -> None:
+        """Stop taking requests, then wait for those being answered."""
+        if self.subscription is not None:
+            with contextlib.suppress(nats.errors.Error):
+                await self.subscription.drain()  # type: ignore[no-untyped-call]
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
 async def serve(
     nc: NatsClient,
     subject: str,
@@ -134,11 +172,13 @@ async def serve(
     handler: Callable[[Req], Awaitable[ProtoMessage]],
     *,
     queue: str,
-) -> Subscription:
-    """Answer requests on ``subject`` in queue group ``queue`` with ``handler``."""
+    max_in_flight: int = 256,
+) -> Responder:
+    """Answer requests on ``subject`` in queue group ``queue`` with ``handler``, concurrently."""
+    responder = Responder(max_in_flight)
 
-    async def on_message(msg: Msg) -> None:
-        token = logs.request_id_var.set((msg.headers or {}).get(REQUEST_ID_HEADER))
+    async def answer(msg: Msg) -> None:
+        logs.request_id_var.set((msg.headers or {}).get(REQUEST_ID_HEADER))
         started = time.perf_counter()
         try:
             req = request_type()
@@ -155,9 +195,13 @@ async def serve(
             metrics.NATS_SERVE_SECONDS.labels(subject=subject).observe(
                 time.perf_counter() - started
             )
-            logs.request_id_var.reset(token)
 
-    return await nc.subscribe(subject, queue=queue, cb=on_message)
+    async def on_message(msg: Msg) -> None:
+        # The task runs in a copy of this context, so the request id it sets stays its own.
+        await responder.dispatch(answer(msg))
+
+    responder.subscription = await nc.subscribe(subject, queue=queue, cb=on_message)
+    return responder
 
 
 async def listen(

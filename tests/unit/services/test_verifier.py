@@ -1,3 +1,4 @@
+import asyncio
 import datetime as dt
 from collections.abc import Iterable
 
@@ -113,3 +114,64 @@ async def test_deleted_key_and_used_keys_are_tracked() -> None:
     verifier = make(store)
     assert (await verifier.verify(key)).decision is Decision.DELETED
     assert verifier.take_used() == set()
+
+
+class GatedStore(FakeStore):
+    """Lookups wait until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def find_by_hash(self, key_hash: bytes) -> KeyRecord | None:
+        self.lookups += 1
+        found = self.records.get(key_hash)
+        await self.gate.wait()
+        return found
+
+
+async def test_concurrent_requests_for_an_uncached_key_share_one_lookup() -> None:
+    store, key = GatedStore(), apikeys.generate()
+    store.records[apikeys.key_hash(key)] = record(key)
+    verifier = make(store)
+    waiting = [asyncio.create_task(verifier.verify(key)) for _ in range(20)]
+    await asyncio.sleep(0)
+    store.gate.set()
+    verdicts = await asyncio.gather(*waiting)
+    assert {v.decision for v in verdicts} == {Decision.OK}
+    assert store.lookups == 1
+
+
+async def test_a_row_read_before_a_change_is_announced_is_not_cached() -> None:
+    store, key = GatedStore(), apikeys.generate()
+    store.records[apikeys.key_hash(key)] = record(key)
+    verifier = make(store)
+    in_flight = asyncio.create_task(verifier.verify(key))
+    while store.lookups == 0:  # until the lookup has read the active row and waits
+        await asyncio.sleep(0)
+    store.records[apikeys.key_hash(key)] = record(key, key_state="revoked")
+    verifier.invalidate(key_ids=["key_1"], everything=False)
+    store.gate.set()
+    assert (await in_flight).decision is Decision.OK  # answered from what it read
+    assert (await verifier.verify(key)).decision is Decision.REVOKED
+    assert store.lookups == 2
+
+
+async def test_a_failed_lookup_reaches_every_waiter_and_is_not_cached() -> None:
+    class Failing(GatedStore):
+        async def find_by_hash(self, key_hash: bytes) -> KeyRecord | None:
+            found = await super().find_by_hash(key_hash)
+            if self.lookups == 1:
+                raise ConnectionError("database down")
+            return found
+
+    store, key = Failing(), apikeys.generate()
+    verifier = make(store)
+    waiting = [asyncio.create_task(verifier.verify(key)) for _ in range(3)]
+    await asyncio.sleep(0)
+    store.gate.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results)
+    assert store.lookups == 1
+    store.records[apikeys.key_hash(key)] = record(key)
+    assert (await verifier.verify(key)).decision is Decision.OK

@@ -1,0 +1,70 @@
+"""Rate-limit windows on real Postgres: batched takes stay exact across replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import uuid
+
+from roofkit_ratelimit.store import PostgresWindowStore
+from roofkit_runtime import db
+
+START = dt.datetime(2026, 12, 3, 20, 0, tzinfo=dt.UTC)
+EXPIRES = START + dt.timedelta(hours=2)
+
+
+async def test_concurrent_batches_on_two_replicas_admit_exactly_the_limit(
+    database_url: str,
+) -> None:
+    engines = [db.create_engine(database_url, pool_size=4) for _ in range(2)]
+    stores = [PostgresWindowStore(e, max_in_flight=3, max_batch=37) for e in engines]
+    buckets = [f"test:{uuid.uuid4()}" for _ in range(5)]
+    limits = {bucket: 40 + 13 * i for i, bucket in enumerate(buckets)}
+    takes = [random.choice(buckets) for _ in range(1500)]
+    try:
+        answers = await asyncio.gather(
+            *(
+                stores[i % 2].take(bucket, START, EXPIRES, 1, limits[bucket])
+                for i, bucket in enumerate(takes)
+            )
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    for bucket in buckets:
+        admitted = sorted(count for (ok, count), b in zip(answers, takes) if b == bucket and ok)
+        assert admitted == list(range(1, limits[bucket] + 1)), bucket
+        refused = {count for (ok, count), b in zip(answers, takes) if b == bucket and not ok}
+        assert refused <= {limits[bucket]}, bucket
+
+
+async def test_peeks_and_oversized_costs_only_read_the_window(database_url: str) -> None:
+    engine = db.create_engine(database_url, pool_size=2)
+    store = PostgresWindowStore(engine)
+    bucket = f"test:{uuid.uuid4()}"
+    try:
+        assert await store.take(bucket, START, EXPIRES, 0, 2) == (True, 0)
+        assert await store.take(bucket, START, EXPIRES, 3, 2) == (False, 0)
+        assert await store.take(bucket, START, EXPIRES, 2, 2) == (True, 2)
+        answers = await asyncio.gather(
+            store.take(bucket, START, EXPIRES, 0, 2),
+            store.take(bucket, START, EXPIRES, 1, 2),
+            store.take(bucket, START + dt.timedelta(minutes=1), EXPIRES, 1, 2),
+        )
+        assert answers == [(False, 2), (False, 2), (True, 1)]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_failure_reaches_every_waiter_of_the_batch(database_url: str) -> None:
+    engine = db.create_engine(database_url.replace("/roofkit", "/no_such_database"), pool_size=1)
+    store = PostgresWindowStore(engine, max_in_flight=1)
+    try:
+        answers = await asyncio.gather(
+            *(store.take(f"b{i}", START, EXPIRES, 1, 5) for i in range(10)),
+            return_exceptions=True,
+        )
+    finally:
+        await engine.dispose()
+    assert all(type(a).__name__ == "DatabaseUnavailable" for a in answers), answers
