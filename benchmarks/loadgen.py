@@ -2,16 +2,30 @@
 
 Latency of an open-loop request is measured from when it was scheduled, not from when a
 connection became free, so queueing counts (no coordinated omission).
+
+NATS requests are sent by ``natsload`` (benchmarks/natsload, Go): at thousands of requests per
+second a Python load generator on the same two cores measures itself more than the responder.
+It is built with ``go build`` on first use and cached by source digest under
+``${XDG_CACHE_HOME:-~/.cache}/roofkit/bench``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import json
+import os
 import statistics
+import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+NATSLOAD_SOURCE = Path(__file__).resolve().parent / "natsload"
 
 
 @dataclass
@@ -167,3 +181,61 @@ async def http_pool_caller(
             c.close()
 
     return call, close
+
+
+def natsload_binary() -> Path:
+    """The natsload executable, built once per version of its sources."""
+    digest = hashlib.sha256()
+    for name in ("go.mod", "go.sum", "main.go"):
+        digest.update((NATSLOAD_SOURCE / name).read_bytes())
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "roofkit" / "bench"
+    target = cache / f"natsload-{digest.hexdigest()[:16]}"
+    if not target.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial")
+        subprocess.run(["go", "build", "-o", str(partial), "."], cwd=NATSLOAD_SOURCE, check=True)
+        partial.rename(target)
+    return target
+
+
+async def nats_open_loop(
+    url: str,
+    subject: str,
+    payload: bytes,
+    *,
+    rate: float,
+    duration_s: float,
+    classify: Callable[[bytes], int],
+    timeout_s: float = 5.0,
+) -> Run:
+    """Requests to ``subject`` at ``rate``/s for ``duration_s``; ``classify`` maps a reply to a
+    status for :attr:`Run.statuses` (0 = no reply: timeout or error)."""
+    binary = natsload_binary()
+    with tempfile.NamedTemporaryFile(prefix="natsload-", suffix=".bin", delete=False) as f:
+        f.write(payload)
+    payload_file = Path(f.name)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            str(binary),
+            f"-url={url}",
+            f"-subject={subject}",
+            f"-payload={payload_file}",
+            f"-rate={rate}",
+            f"-duration={duration_s}s",
+            f"-timeout={timeout_s}s",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await process.communicate()
+    finally:
+        payload_file.unlink(missing_ok=True)
+    if process.returncode != 0:
+        raise RuntimeError(f"natsload exited with {process.returncode}")
+    result = json.loads(out)
+    statuses: dict[int, int] = {}
+    for reply, count in result["replies"].items():
+        status = classify(base64.b64decode(reply))
+        statuses[status] = statuses.get(status, 0) + count
+    failed = sum(result["errors"].values())
+    if failed:
+        statuses[0] = failed
+    return Run([ms / 1000 for ms in result["latencies_ms"]], result["elapsed_s"], statuses)
