@@ -93,13 +93,20 @@ class ParsedDocument:
     report_json: bytes
     files: list[parsers.SourceFile]
     warnings: list[dict[str, Any]]
+    vendor: str
+    """``report.vendor`` of the report (the event and the row need it; the JSON is not re-read)."""
+    total_area_sqft: float | None
+    """``summary.total_area_sqft`` of the report."""
 
 
 def _as_document(result: parsers.ParseResult) -> ParsedDocument:
+    report = result.report
     return ParsedDocument(
-        report_json=result.report.model_dump_json().encode(),
+        report_json=report.model_dump_json().encode(),
         files=result.files,
         warnings=[w.model_dump(mode="json") for w in result.warnings],
+        vendor=report.report.vendor,
+        total_area_sqft=report.summary.total_area_sqft,
     )
 
 

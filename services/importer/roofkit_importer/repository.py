@@ -51,7 +51,7 @@ class NewReport:
     external_id: str | None
     format: str
     vendor: str
-    document: dict[str, Any]
+    document: dict[str, Any] | db.RawJSON
     source: dict[str, Any]
     warnings: list[dict[str, Any]]
     metadata: dict[str, Any]

@@ -34,6 +34,7 @@ from roofkit_importer.repository import (
     OutgoingEvent,
 )
 from roofkit_importer.upload import Upload
+from roofkit_runtime import db
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,9 @@ class ImportService:
             }
         ]
         primary = files[0]
-        document = orjson.loads(parsed.report_json)
+        # The report arrives as JSON from the worker; it goes into the response and the row as
+        # those bytes, never parsed here.
+        document = db.RawJSON(parsed.report_json)
         warnings = parsed.warnings
         source = {"kind": "package" if primary["format"] == "zip" else "file", "files": files}
         row = {
@@ -248,15 +251,22 @@ class ImportService:
             "status": "imported",
             "created_at": now,
             "source": source,
-            "document": document,
+            "document": orjson.Fragment(parsed.report_json),
             "warnings": warnings,
             "metadata": metadata,
         }
         body = orjson.dumps(render_report(row))
         headers = {"Location": f"/api/v1/reports/{report_id}"}
-        vendor = str(document.get("report", {}).get("vendor") or "unknown")
+        vendor = parsed.vendor or "unknown"
         event = _imported_event(
-            report_id, principal, external_id, now, files, vendor, document, request_id
+            report_id,
+            principal,
+            external_id,
+            now,
+            files,
+            vendor,
+            parsed.total_area_sqft,
+            request_id,
         )
         stored_files = [
             {
@@ -365,7 +375,7 @@ def _imported_event(
     now: dt.datetime,
     files: list[dict[str, Any]],
     vendor: str,
-    document: dict[str, Any],
+    total_area_sqft: float | None,
     request_id: str,
 ) -> OutgoingEvent:
     event_id = uuid.uuid4().hex
@@ -375,7 +385,7 @@ def _imported_event(
         workspace_id=principal.workspace_id,
         external_id=external_id or "",
         vendor=vendor,
-        total_area_sqft=float((document.get("summary") or {}).get("total_area_sqft") or 0.0),
+        total_area_sqft=float(total_area_sqft or 0.0),
         request_id=request_id,
     )
     message.imported_at.FromDatetime(now)

@@ -42,8 +42,21 @@ async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _dumps(value: object) -> str:
-    return orjson.dumps(value).decode()
+class RawJSON(bytes):
+    """JSON that is already serialized (UTF-8): written to a JSON/JSONB column as it is.
+
+    For documents produced as JSON elsewhere (a parser worker's report), so they are not parsed
+    and serialized again on the way to the database.
+    """
+
+    __slots__ = ()
+
+
+def _dumps(value: object) -> bytes:
+    """JSON for psycopg's JSON dumpers (which take bytes as they are)."""
+    if isinstance(value, RawJSON):
+        return value
+    return orjson.dumps(value)
 
 
 @contextlib.contextmanager
