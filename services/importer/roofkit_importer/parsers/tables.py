@@ -9,8 +9,11 @@ two rows (``Area`` over ``(sq ft)``). Units come from the header text or the cel
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from dataclasses import dataclass, field
+
+from pydantic import TypeAdapter
 
 from roofkit_importer.parsers import summary_labels
 from roofkit_importer.report.assembly import ReportBuilder, StructureDraft
@@ -69,7 +72,9 @@ _HEADER_SPLIT = re.compile(r"[^a-z0-9²]+")
 _TRAILING_NUMBER = re.compile(r"[\d\s#._-]+$")
 _KEY_VALUE_SPLIT = re.compile(r"\s*[=:]\s*")
 _CACHED_TEXT_LEN = 64
-_PENETRATION_WORDS = ("penetration", "skylight", "chimney", "vent", "opening")
+_PENETRATION_WORDS = re.compile("penetration|skylight|chimney|vent|opening")
+# A table's facets are validated together, in one call into pydantic-core.
+_FACET_LIST = TypeAdapter(list[Facet])
 
 
 @dataclass
@@ -84,6 +89,12 @@ class Sheet:
             return f"row {row + 1}, column {col + 1}"
         return f"{self.name}!{column_letter(col)}{row + 1}"
 
+    def locator_parts(self, col: int) -> tuple[str, str]:
+        """What :meth:`locator` writes before and after the row number, for column ``col``."""
+        if self.name is None:
+            return "row ", f", column {col + 1}"
+        return f"{self.name}!{column_letter(col)}", ""
+
 
 def column_letter(col: int) -> str:
     letters = ""
@@ -95,6 +106,8 @@ def column_letter(col: int) -> str:
 
 
 def _text(cell: Cell) -> str:
+    if type(cell) is str:
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -206,7 +219,7 @@ class _Tables:
 
 def _facet_kind(text: str) -> FacetKind:
     lowered = text.lower()
-    if any(word in lowered for word in _PENETRATION_WORDS):
+    if _PENETRATION_WORDS.search(lowered):
         return "penetration"
     if "wall" in lowered:
         return "wall"
@@ -226,29 +239,36 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
     plan_unit = area_unit(header.texts.get(roles.get("plan_area", -1), "")) or "sqft"
     # The cell a facet's provenance points at: its area, else its plan area.
     size_col = area_col if area_col is not None else plan_col
-    locator_col = size_col if size_col is not None else 0
+    before, after = sheet.locator_parts(size_col if size_col is not None else 0)
+    total_before, total_after = sheet.locator_parts(roles.get("area", 0))
+    # A row's cells in one call: a column the table lacks reads a padding cell, always None.
+    columns = (facet_col, area_col, plan_col, pitch_col, structure_col, type_col, azimuth_col)
+    width = max([c for c in columns if c is not None], default=-1) + 1
+    cells_of = operator.itemgetter(*[width if c is None else c for c in columns])
+    padding: list[Cell] = [None] * (width + 1)
+    # Facets are validated per structure once the table is read; the count names unlabeled ones.
+    drafts: dict[str, list[dict[str, object]]] = {}
     read = 0
-    for r in range(header.data_start, len(sheet.rows)):
-        row = sheet.rows[r]
-        label = _text(_value(row, facet_col))
-        area = parse_area_sqft(_value(row, area_col), area_unit_name)
-        plan = parse_area_sqft(_value(row, plan_col), plan_unit)
+    rows = sheet.rows
+    for r in range(header.data_start, len(rows)):
+        label_cell, area_cell, plan_cell, raw_pitch, structure_cell, type_cell, azimuth_cell = (
+            cells_of(rows[r][:width] + padding)
+        )
+        label = _text(label_cell)
+        area = parse_area_sqft(area_cell, area_unit_name)
+        plan = parse_area_sqft(plan_cell, plan_unit)
         unlabeled_total = (
-            not label
-            and facet_col is not None
-            and not _text(_value(row, pitch_col))
-            and bool(tables.facets)
+            not label and facet_col is not None and not _text(raw_pitch) and bool(tables.facets)
         )
         if _TOTAL_WORDS.match(label) or unlabeled_total:
             if area is not None:
                 tables.reported_total_area = area
                 builder.record(
-                    "summary.total_area_sqft", sheet.locator(r, roles.get("area", 0)), area
+                    "summary.total_area_sqft", f"{total_before}{r + 1}{total_after}", area
                 )
             continue
         if area is None and plan is None:
             continue
-        raw_pitch = _value(row, pitch_col)
         pitch: Pitch | None = parse_pitch(
             raw_pitch.strip() if isinstance(raw_pitch, str) else raw_pitch
         )
@@ -256,28 +276,33 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
             area = true_area(plan, pitch.rise)
         if area is None or area < 0 or (plan is not None and plan < 0):
             continue
-        structure = _text(_value(row, structure_col)) or "1"
-        kind = _facet_kind(_text(_value(row, type_col)) + " " + label)
-        azimuth = parse_number(_value(row, azimuth_col))
+        structure = _text(structure_cell) or "1"
+        kind = _facet_kind(_text(type_cell) + " " + label)
+        azimuth = parse_number(azimuth_cell)
         facets = tables.facets.setdefault(structure, [])
-        facet_id = label or f"F{len(facets) + 1}"
-        facets.append(
-            Facet(
-                id=facet_id,
-                label=label or None,
-                kind=kind,
-                pitch=pitch,
-                area_sqft=round(area, 4),
-                plan_area_sqft=None if plan is None else round(plan, 4),
-                azimuth_deg=azimuth if azimuth is not None and 0 <= azimuth <= 360 else None,
-            )
+        draft = drafts.get(structure)
+        if draft is None:
+            draft = drafts[structure] = []
+        facet_id = label or f"F{len(facets) + len(draft) + 1}"
+        draft.append(
+            {
+                "id": facet_id,
+                "label": label or None,
+                "kind": kind,
+                "pitch": pitch,
+                "area_sqft": round(area, 4),
+                "plan_area_sqft": None if plan is None else round(plan, 4),
+                "azimuth_deg": azimuth if azimuth is not None and 0 <= azimuth <= 360 else None,
+            }
         )
         read += 1
         builder.record(
             f"structures[{structure}].geometry.facets[{facet_id}]",
-            sheet.locator(r, locator_col),
-            _text(_value(row, size_col)),
+            f"{before}{r + 1}{after}",
+            _text(area_cell if area_col is not None else plan_cell),
         )
+    for structure, draft in drafts.items():
+        tables.facets[structure].extend(_FACET_LIST.validate_python(draft))
     return read
 
 

@@ -32,11 +32,18 @@ def _r(value: float, digits: int = 2) -> float:
 def area_by_pitch(facets: Iterable[Facet]) -> list[AreaByPitch]:
     """Roof area grouped by pitch, largest pitch first (the order vendors print)."""
     groups: dict[str, tuple[Pitch, float]] = {}
+    # pitch_key() once per Pitch instance (facets share the few the unit readers hand out), not
+    # per rise: 0.0 and -0.0 are equal but key differently. Each instance is kept with its key,
+    # so that its id stays unique while the loop runs.
+    keys: dict[int, tuple[Pitch, str]] = {}
     total = 0.0
     for facet in facets:
         if facet.kind != "roof" or facet.area_sqft is None or facet.pitch is None:
             continue
-        key = pitch_key(facet.pitch)
+        known = keys.get(id(facet.pitch))
+        if known is None:
+            known = keys[id(facet.pitch)] = (facet.pitch, pitch_key(facet.pitch))
+        key = known[1]
         pitch, area = groups.get(key, (facet.pitch, 0.0))
         groups[key] = (pitch, area + facet.area_sqft)
         total += facet.area_sqft
