@@ -77,25 +77,29 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 def read_rows(text: str, name: str, limits: ParseLimits) -> list[list[tables.Cell]]:
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    max_rows, max_columns, max_field = limits.max_rows, limits.max_columns, limits.max_field_bytes
+    # No field is longer than the whole text: a short text needs no per-field check.
+    check_fields = len(text) > max_field
     rows: list[list[tables.Cell]] = []
     try:
         for row in reader:
-            if len(rows) >= limits.max_rows:
+            if len(rows) >= max_rows:
                 raise ParseError.for_file(
                     "report_unreadable",
                     name,
                     "csv_too_many_rows",
-                    f"The file has more than {limits.max_rows} rows.",
+                    f"The file has more than {max_rows} rows.",
                 )
-            fields = row[: limits.max_columns]
-            if any(len(field) > limits.max_field_bytes for field in fields):
+            if len(row) > max_columns:
+                row = row[:max_columns]
+            if check_fields and any(len(field) > max_field for field in row):
                 raise ParseError.for_file(
                     "report_unreadable",
                     name,
                     "csv_field_too_large",
-                    f"A field is longer than {limits.max_field_bytes} characters.",
+                    f"A field is longer than {max_field} characters.",
                 )
-            rows.append([field.strip() or None for field in fields])
+            rows.append([field.strip() or None for field in row])
     except csv.Error as exc:
         raise ParseError.for_file(
             "report_unreadable", name, "csv_malformed", f"The CSV cannot be read: {exc}."
