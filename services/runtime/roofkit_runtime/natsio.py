@@ -176,6 +176,7 @@ async def serve(
 ) -> Responder:
     """Answer requests on ``subject`` in queue group ``queue`` with ``handler``, concurrently."""
     responder = Responder(max_in_flight)
+    serve_seconds = metrics.NATS_SERVE_SECONDS.labels(subject=subject)
 
     async def answer(msg: Msg) -> None:
         logs.request_id_var.set((msg.headers or {}).get(REQUEST_ID_HEADER))
@@ -192,9 +193,7 @@ async def serve(
         except Exception:
             log.exception("handler failed", extra={"subject": subject})
         finally:
-            metrics.NATS_SERVE_SECONDS.labels(subject=subject).observe(
-                time.perf_counter() - started
-            )
+            serve_seconds.observe(time.perf_counter() - started)
 
     async def on_message(msg: Msg) -> None:
         # The task runs in a copy of this context, so the request id it sets stays its own.
