@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 from roofkit_importer.parsers import registry
-from roofkit_importer.parsers.detection import Format, detect, detect_path
+from roofkit_importer.parsers.detection import Format, detect, detect_path, identify
 from roofkit_importer.parsers.errors import REASONS, ParseError
 from roofkit_importer.parsers.limits import ParseLimits
 from roofkit_importer.parsers.result import ParseResult, Source, SourceFile
@@ -33,6 +33,8 @@ __all__ = [
 
 # Hints the API accepts, by the format they name. "json" is accepted too: EagleView's JSON export.
 _HINTS = {fmt.value: fmt for fmt in Format}
+# Files up to this size are read once, and detection, hashing and the parser share the bytes.
+_READ_WHOLE_BYTES = 1024 * 1024
 
 
 def _sha256(path: Path) -> str:
@@ -66,7 +68,9 @@ def parse_file(
             "zip_expansion_too_large",
             f"The file is larger than {limits.max_input_bytes} bytes.",
         )
-    fmt = detect_path(path)
+    data = path.read_bytes() if size <= _READ_WHOLE_BYTES else None
+    identified = identify(path, data)
+    fmt = identified.format
     if fmt is None:
         raise ParseError.for_file(
             "report_unsupported",
@@ -100,7 +104,15 @@ def parse_file(
             "parser_unavailable",
             f"Reports in {fmt} format are not imported yet.",
         )
-    source = Source(path=path, name=filename, format=fmt, size_bytes=size, sha256=_sha256(path))
+    source = Source(
+        path=path,
+        name=filename,
+        format=fmt,
+        size_bytes=size,
+        sha256=hashlib.sha256(data).hexdigest() if data is not None else _sha256(path),
+        data=data,
+        zip_entries=identified.zip_entries,
+    )
     try:
         return parser(source, limits)
     except MemoryError as exc:

@@ -108,7 +108,7 @@ def read_rows(text: str, name: str, limits: ParseLimits) -> list[list[tables.Cel
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:
-    data = source.path.read_bytes()
+    data = source.read_bytes()
     if b"\x00" in data:
         raise ParseError.for_file(
             "report_unreadable", source.name, "csv_malformed", "The text contains NUL bytes."

@@ -6,8 +6,10 @@ archive's central directory (the workbook part is not always near the start of t
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -100,16 +102,34 @@ def detect(head: bytes) -> Format | None:
 
 def detect_path(path: Path) -> Format | None:
     """:func:`detect`, with ZIP containers told apart by their entries."""
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
+    return identify(path).format
+
+
+@dataclass(frozen=True)
+class Identified:
+    """What :func:`identify` found: the format, and the ZIP entries it read to tell."""
+
+    format: Format | None
+    zip_entries: tuple[zipfile.ZipInfo, ...] | None = None
+    """The central directory of a ZIP container (XLSX or package), when it could be read."""
+
+
+def identify(path: Path, data: bytes | None = None) -> Identified:
+    """:func:`detect_path` of ``path``, whose whole content is ``data`` when the caller has it."""
+    if data is None:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    else:
+        head = data[:HEAD_BYTES]
     found = detect(head)
     if found in (Format.ZIP, Format.XLSX):
         try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist()[:10_000])
+            with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as archive:
+                entries = tuple(archive.infolist())
         except ZIP_ERRORS:
-            return found
+            return Identified(found)
+        names = {entry.filename for entry in entries[:10_000]}
         if "xl/workbook.xml" in names:
-            return Format.XLSX
-        return Format.ZIP
-    return found
+            return Identified(Format.XLSX, entries)
+        return Identified(Format.ZIP, entries)
+    return Identified(found)

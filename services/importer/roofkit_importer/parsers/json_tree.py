@@ -90,7 +90,7 @@ def to_tree(tag: str, body: dict[str, Any], name: str, limits: ParseLimits) -> r
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:
-    document = load(source.path.read_bytes(), source.name)
+    document = load(source.read_bytes(), source.name)
     tag, body = _root(document, source.name)
     tree = to_tree(tag, body, source.name, limits)
     builder = ReportBuilder(file=source.name, method="json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -52,6 +53,13 @@ class Source:
     format: Format
     size_bytes: int
     sha256: str
+    data: bytes | None = field(default=None, repr=False, compare=False)
+    """The whole content, when the caller read it already (small files); else read ``path``."""
+    zip_entries: tuple[zipfile.ZipInfo, ...] | None = field(default=None, repr=False, compare=False)
+    """The central directory of a ZIP container, when detection read it already."""
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes() if self.data is None else self.data
 
     def as_file(self, role: Role = "primary_document", status: Status = "parsed") -> SourceFile:
         return SourceFile(

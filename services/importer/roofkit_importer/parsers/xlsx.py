@@ -9,7 +9,9 @@ so DTDs and entities in a workbook are refused.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,18 +27,28 @@ from roofkit_importer.report.assembly import ReportBuilder
 _RATIO_MIN_BYTES = 1024 * 1024
 
 
-def check_container(path: Path, name: str, limits: ParseLimits) -> None:
-    """Refuse archives whose expansion breaks the limits, before anything is decompressed."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except ZIP_ERRORS as exc:
-        raise ParseError.for_file(
-            "report_unreadable",
-            name,
-            "xlsx_malformed",
-            "The workbook is not a readable ZIP container.",
-        ) from exc
+def check_container(
+    path: Path,
+    name: str,
+    limits: ParseLimits,
+    entries: Sequence[zipfile.ZipInfo] | None = None,
+) -> None:
+    """Refuse archives whose expansion breaks the limits, before anything is decompressed.
+
+    ``entries`` is the container's central directory when detection has read it already.
+    """
+    infos = entries
+    if infos is None:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+        except ZIP_ERRORS as exc:
+            raise ParseError.for_file(
+                "report_unreadable",
+                name,
+                "xlsx_malformed",
+                "The workbook is not a readable ZIP container.",
+            ) from exc
     if len(infos) > limits.max_zip_entries:
         raise ParseError.for_file(
             "payload_too_large",
@@ -112,10 +124,15 @@ def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tab
     return sheets
 
 
-def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet]:
+def read_sheets(
+    path: Path, name: str, limits: ParseLimits, data: bytes | None = None
+) -> list[tables.Sheet]:
+    """The workbook's sheets; ``data`` is the file's content when the caller has read it."""
     try:
         # A file object, not the path: openpyxl refuses paths without an .xlsx extension, and
         # uploads are spooled under neutral names (the format comes from content, not names).
+        if data is not None:
+            return _read_workbook(io.BytesIO(data), name, limits)
         with path.open("rb") as handle:
             return _read_workbook(handle, name, limits)
     except ParseError:
@@ -139,8 +156,8 @@ def read_sheets(path: Path, name: str, limits: ParseLimits) -> list[tables.Sheet
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:
-    check_container(source.path, source.name, limits)
-    sheets = read_sheets(source.path, source.name, limits)
+    check_container(source.path, source.name, limits, source.zip_entries)
+    sheets = read_sheets(source.path, source.name, limits, source.data)
     builder = ReportBuilder(file=source.name, method="xlsx")
     if not tables.interpret(sheets, builder):
         raise ParseError.for_file(

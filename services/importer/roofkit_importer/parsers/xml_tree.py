@@ -115,7 +115,7 @@ def _attrs(element: etree._Element) -> dict[str, str]:
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:
-    data = source.path.read_bytes()
+    data = source.read_bytes()
     root = load(data, source.name, limits)
     roof_tree.check_dialect(_local(root.tag), source.name, "xml_unknown_dialect")
     tree = to_tree(root, source.name, limits)
