@@ -19,18 +19,21 @@ from roofkit_importer.settings import ImporterSettings
 
 router = APIRouter()
 
+# The dependencies below are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in
+# its thread pool, which would cost every request three thread hops for three attribute reads.
 
-def _service(request: Request) -> ImportService:
+
+async def _service(request: Request) -> ImportService:
     service: ImportService = request.app.state.service
     return service
 
 
-def _gate(request: Request) -> edge.Gate:
+async def _gate(request: Request) -> edge.Gate:
     gate: edge.Gate = request.app.state.gate
     return gate
 
 
-def _settings(request: Request) -> ImporterSettings:
+async def _settings(request: Request) -> ImporterSettings:
     settings: ImporterSettings = request.app.state.settings
     return settings
 
