@@ -336,7 +336,7 @@ class ImportRepository:
         if not event_ids:
             return
         with db.translate_errors():
-            async with self._engine.begin() as conn:
+            async with db.autocommit(self._engine) as conn:  # one statement: atomic on its own
                 await conn.execute(
                     sa.update(outbox)
                     .where(outbox.c.event_id.in_(list(event_ids)))
