@@ -199,62 +199,95 @@ class ImportRepository:
         response: StoredResponse,
         event: OutgoingEvent,
     ) -> None:
-        """Write everything of one import in one transaction."""
+        """Write everything of one import in one transaction.
+
+        One statement writes the blob row, the report, its files, the completed idempotency
+        record and the outbox event (data-modifying CTEs, all executed, checked together at the
+        end of the statement); the blob's chunks follow only when the blob is new. A lost claim
+        raises :class:`ClaimLost` and rolls everything back.
+        """
+        blob = (
+            insert(blobs)
+            .values(sha256=report.blob_sha256, size_bytes=report.blob_size)
+            .on_conflict_do_nothing()
+            .returning(blobs.c.sha256)
+            .cte("new_blob")
+        )
+        row = (
+            sa.insert(reports)
+            .values(
+                id=report.id,
+                workspace_id=report.workspace_id,
+                api_key_id=report.api_key_id,
+                external_id=report.external_id,
+                format=report.format,
+                vendor=report.vendor,
+                document=report.document,
+                source=report.source,
+                warnings=report.warnings,
+                metadata=report.metadata,
+                request_id=report.request_id,
+                created_at=report.created_at,
+            )
+            .returning(reports.c.id)
+            .cte("new_report")
+        )
+        files = (
+            sa.insert(report_files)
+            .values(
+                [{"report_id": report.id, "position": i, **f} for i, f in enumerate(report.files)]
+            )
+            .returning(report_files.c.position)
+            .cte("new_files")
+        )
+        completed = (
+            sa.update(idempotency_keys)
+            .where(
+                idempotency_keys.c.workspace_id == report.workspace_id,
+                idempotency_keys.c.key == idempotency_key,
+                idempotency_keys.c.claim_token == claim_token,
+            )
+            .values(
+                state="completed",
+                locked_until=None,
+                report_id=report.id,
+                response_status=response.status,
+                response_headers=response.headers,
+                response_body=response.body,
+            )
+            .returning(idempotency_keys.c.key)
+            .cte("completed_key")
+        )
+        queued = (
+            sa.insert(outbox)
+            .values(
+                event_id=event.event_id,
+                subject=event.subject,
+                payload=event.payload,
+                headers=event.headers,
+            )
+            .returning(outbox.c.id)
+            .cte("queued_event")
+        )
+
+        def count(cte: sa.CTE) -> sa.ScalarSelect[int]:
+            return sa.select(sa.func.count()).select_from(cte).scalar_subquery()
+
+        write = sa.select(
+            count(blob).label("blob_created"),
+            count(row).label("reports"),
+            count(files).label("files"),
+            count(completed).label("completed"),
+            count(queued).label("events"),
+        )
         try:
             with db.translate_errors():
                 async with self._engine.begin() as conn:
-                    await self._store_blob(
-                        conn, report.blob_path, report.blob_sha256, report.blob_size
-                    )
-                    await conn.execute(
-                        sa.insert(reports).values(
-                            id=report.id,
-                            workspace_id=report.workspace_id,
-                            api_key_id=report.api_key_id,
-                            external_id=report.external_id,
-                            format=report.format,
-                            vendor=report.vendor,
-                            document=report.document,
-                            source=report.source,
-                            warnings=report.warnings,
-                            metadata=report.metadata,
-                            request_id=report.request_id,
-                            created_at=report.created_at,
-                        )
-                    )
-                    await conn.execute(
-                        sa.insert(report_files),
-                        [
-                            {"report_id": report.id, "position": i, **f}
-                            for i, f in enumerate(report.files)
-                        ],
-                    )
-                    completed = await conn.execute(
-                        sa.update(idempotency_keys)
-                        .where(
-                            idempotency_keys.c.workspace_id == report.workspace_id,
-                            idempotency_keys.c.key == idempotency_key,
-                            idempotency_keys.c.claim_token == claim_token,
-                        )
-                        .values(
-                            state="completed",
-                            locked_until=None,
-                            report_id=report.id,
-                            response_status=response.status,
-                            response_headers=response.headers,
-                            response_body=response.body,
-                        )
-                    )
-                    if completed.rowcount != 1:
+                    written = (await conn.execute(write)).one()
+                    if written.completed != 1:
                         raise ClaimLost()
-                    await conn.execute(
-                        sa.insert(outbox).values(
-                            event_id=event.event_id,
-                            subject=event.subject,
-                            payload=event.payload,
-                            headers=event.headers,
-                        )
-                    )
+                    if written.blob_created:
+                        await self._store_chunks(conn, report.blob_path, report.blob_sha256)
         except sqlalchemy.exc.IntegrityError as exc:
             if "uq_reports_workspace_external_id" in str(exc.orig) and report.external_id:
                 existing = await self.report_id_for_external_id(
@@ -263,17 +296,7 @@ class ImportRepository:
                 raise ExternalIdTaken(existing or "") from exc
             raise
 
-    async def _store_blob(self, conn: AsyncConnection, path: Path, sha256: str, size: int) -> None:
-        created = (
-            await conn.execute(
-                insert(blobs)
-                .values(sha256=sha256, size_bytes=size)
-                .on_conflict_do_nothing()
-                .returning(blobs.c.sha256)
-            )
-        ).first()
-        if created is None:
-            return  # content-addressed: the same bytes are stored already
+    async def _store_chunks(self, conn: AsyncConnection, path: Path, sha256: str) -> None:
         with path.open("rb") as handle:
             seq = 0
             while chunk := handle.read(CHUNK_BYTES):
