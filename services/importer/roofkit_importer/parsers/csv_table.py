@@ -18,6 +18,7 @@ from roofkit_importer.report.assembly import ReportBuilder
 
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_LINES = 30
+SNIFF_HEAD_CHARS = 64 * 1024
 
 
 def decode(data: bytes, name: str) -> str:
@@ -47,10 +48,17 @@ def decode(data: bytes, name: str) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines()[:SNIFF_LINES] if line.strip()]
+    lines = [line for line in _first_lines(text, SNIFF_LINES) if line.strip()]
+    sample = "\n".join(lines)
+    quoted = '"' in sample
     best, best_score = ",", -1.0
     for delimiter in DELIMITERS:
-        counts = [_count_outside_quotes(line, delimiter) for line in lines]
+        if delimiter not in sample:
+            continue  # no line splits
+        if quoted:
+            counts = [_count_outside_quotes(line, delimiter) for line in lines]
+        else:
+            counts = [line.count(delimiter) for line in lines]
         used = [c for c in counts if c > 0]
         if not used:
             continue
@@ -60,6 +68,16 @@ def sniff_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """``text.splitlines()[:count]``, without splitting the whole of a long text."""
+    head = text[:SNIFF_HEAD_CHARS]
+    lines = head.splitlines()
+    # More lines than wanted: the first ``count`` all end inside the head, so they are whole.
+    if len(lines) > count or len(head) == len(text):
+        return lines[:count]
+    return text.splitlines()[:count]
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:

@@ -28,7 +28,7 @@ from roofkit_importer.report.model import (
     Summary,
     Vertex,
 )
-from roofkit_importer.report.totals import from_edges, from_facets
+from roofkit_importer.report.totals import from_edges, from_facets, is_blank
 from roofkit_importer.report.units import parse_number, parse_pitch, pitch_from_rise
 
 DIALECTS = {
@@ -319,7 +319,7 @@ def interpret(root: Node, builder: ReportBuilder, limits: ParseLimits) -> None:
                     builder, reported, label, value, f"{attribute.locator}/@value"
                 )
         summary_labels.finish_area_by_pitch(reported)
-        if reported != Summary():
+        if not is_blank(reported):
             builder.reported = reported
     for index, roof in enumerate(root.iter("ROOF")):
         builder.structures.append(_read_roof(roof, index, builder, limits, dialect))

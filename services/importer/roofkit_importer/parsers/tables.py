@@ -26,7 +26,7 @@ from roofkit_importer.report.model import (
     Pitch,
     Summary,
 )
-from roofkit_importer.report.totals import from_facets
+from roofkit_importer.report.totals import from_facets, is_blank
 from roofkit_importer.report.units import (
     area_unit,
     length_unit,
@@ -172,15 +172,17 @@ def _roles(cells: list[str]) -> tuple[dict[str, int], dict[int, str]]:
 
 def find_header(sheet: Sheet) -> Header | None:
     best: Header | None = None
-    limit = min(len(sheet.rows), HEADER_SEARCH_ROWS)
-    # Each row is a candidate alone and merged with the next: read every row's texts once.
-    row_texts = [[_text(c) for c in row] for row in sheet.rows[: limit + 1]]
+    rows = sheet.rows
+    limit = min(len(rows), HEADER_SEARCH_ROWS)
+    # Each row is a candidate alone and merged with the next: each row's texts are read once,
+    # and only as far down as the search goes.
+    below = [_text(c) for c in rows[0]] if limit else []
     for index in range(limit):
-        cells = row_texts[index]
+        cells = below
         candidates = [(cells, index + 1)]
-        if index + 1 < len(sheet.rows):
-            below = row_texts[index + 1]
-            if not any(_is_number(t) for t in below):
+        if index + 1 < len(rows):
+            below = [_text(c) for c in rows[index + 1]]
+            if not any(t and _is_number(t) for t in below):
                 width = max(len(cells), len(below))
                 merged = [
                     " ".join(part for part in (_cell(cells, i), _cell(below, i)) if part).strip()
@@ -308,15 +310,26 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
 
 def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBuilder) -> int:
     roles = header.roles
-    unit = length_unit(header.texts.get(roles["length"], "")) or "ft"
+    length_col = roles["length"]
+    unit = length_unit(header.texts.get(length_col, "")) or "ft"
+    before, after = sheet.locator_parts(length_col)
+    # A row's cells in one call: a column the table lacks reads a padding cell, always None.
+    columns = (roles.get("type"), roles.get("label"), length_col, roles.get("count"))
+    columns += (roles.get("structure"),)
+    width = max([c for c in columns if c is not None]) + 1
+    cells_of = operator.itemgetter(*[width if c is None else c for c in columns])
+    padding: list[Cell] = [None] * (width + 1)
     read = 0
-    for r in range(header.data_start, len(sheet.rows)):
-        row = sheet.rows[r]
-        type_text = _text(_value(row, roles.get("type")))
-        label = _text(_value(row, roles.get("label")))
+    rows = sheet.rows
+    for r in range(header.data_start, len(rows)):
+        type_cell, label_cell, length_cell, count_cell, structure_cell = cells_of(
+            rows[r][:width] + padding
+        )
+        type_text = _text(type_cell)
+        label = _text(label_cell)
         if _TOTAL_WORDS.match(label) or _TOTAL_WORDS.match(type_text):
             continue
-        length = parse_length_ft(_value(row, roles["length"]), unit)
+        length = parse_length_ft(length_cell, unit)
         if length is None or length < 0:
             continue
         kind = known_edge_type(type_text) if type_text else None
@@ -329,17 +342,17 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
                 f"Edge type {type_text or label!r} is not a known edge type.",
                 sheet.locator(r, roles.get("type", roles.get("label", 0))),
             )
-        count_cell = parse_number(_value(row, roles.get("count")))
-        count = int(count_cell) if count_cell is not None and count_cell >= 0 else 1
-        structure = _text(_value(row, roles.get("structure"))) or "1"
+        count_value = parse_number(count_cell)
+        count = int(count_value) if count_value is not None and count_value >= 0 else 1
+        structure = _text(structure_cell) or "1"
         edges = tables.edges.setdefault(structure, {})
         total_length, total_count = edges.get(kind, (0.0, 0))
         edges[kind] = (total_length + length, total_count + count)
         read += 1
         builder.record(
             f"structures[{structure}].summary.edges.{kind}",
-            sheet.locator(r, roles["length"]),
-            _text(_value(row, roles["length"])),
+            f"{before}{r + 1}{after}",
+            _text(length_cell),
         )
     return read
 
@@ -391,7 +404,7 @@ def interpret(sheets: list[Sheet], builder: ReportBuilder) -> bool:
     if tables.reported_total_area is not None and reported.total_area_sqft is None:
         reported.total_area_sqft = tables.reported_total_area
     summary_labels.finish_area_by_pitch(reported)
-    if reported != Summary():
+    if not is_blank(reported):
         builder.reported = reported
     names = list(dict.fromkeys([*tables.facets, *tables.edges]))
     for name in names:

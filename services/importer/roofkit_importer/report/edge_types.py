@@ -5,6 +5,7 @@ Unknown names become ``unspecified``; callers keep the vendor's word in ``vendor
 
 from __future__ import annotations
 
+import functools
 import re
 
 from roofkit_importer.report.model import EdgeType
@@ -72,9 +73,20 @@ def compact(text: str) -> str:
 
 
 def edge_type(vendor_word: str) -> EdgeType:
-    return _WORDS.get(compact(vendor_word), "unspecified")
+    return known_edge_type(vendor_word) or "unspecified"
 
 
 def known_edge_type(vendor_word: str) -> EdgeType | None:
     """Like :func:`edge_type` but ``None`` for an unknown word."""
+    # Tables and drawings repeat a handful of words: each short one is read once.
+    if len(vendor_word) <= _CACHED_WORD_LEN:
+        return _cached_known(vendor_word)
+    return _known(vendor_word)
+
+
+def _known(vendor_word: str) -> EdgeType | None:
     return _WORDS.get(compact(vendor_word))
+
+
+_CACHED_WORD_LEN = 64
+_cached_known = functools.lru_cache(maxsize=1024)(_known)
