@@ -314,8 +314,13 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
     unit = length_unit(header.texts.get(length_col, "")) or "ft"
     before, after = sheet.locator_parts(length_col)
     # A row's cells in one call: a column the table lacks reads a padding cell, always None.
-    columns = (roles.get("type"), roles.get("label"), length_col, roles.get("count"))
-    columns += (roles.get("structure"),)
+    columns = (
+        roles.get("type"),
+        roles.get("label"),
+        length_col,
+        roles.get("count"),
+        roles.get("structure"),
+    )
     width = max([c for c in columns if c is not None]) + 1
     cells_of = operator.itemgetter(*[width if c is None else c for c in columns])
     padding: list[Cell] = [None] * (width + 1)
