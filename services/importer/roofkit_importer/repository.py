@@ -232,14 +232,15 @@ class ImportRepository:
             .returning(reports.c.id)
             .cte("new_report")
         )
-        files = (
+        # One single-row insert per file: a multi-row VALUES would make the statement uncacheable
+        # (compiled again on every import).
+        files = [
             sa.insert(report_files)
-            .values(
-                [{"report_id": report.id, "position": i, **f} for i, f in enumerate(report.files)]
-            )
+            .values(report_id=report.id, position=i, **f)
             .returning(report_files.c.position)
-            .cte("new_files")
-        )
+            .cte(f"new_file_{i}")
+            for i, f in enumerate(report.files)
+        ]
         completed = (
             sa.update(idempotency_keys)
             .where(
@@ -276,7 +277,7 @@ class ImportRepository:
         write = sa.select(
             count(blob).label("blob_created"),
             count(row).label("reports"),
-            count(files).label("files"),
+            *(count(f).label(f"file_{i}") for i, f in enumerate(files)),
             count(completed).label("completed"),
             count(queued).label("events"),
         )
