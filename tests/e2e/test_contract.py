@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import BinaryIO
 
 import httpx
 import pytest
@@ -613,6 +614,21 @@ def test_metrics_count_decisions_and_outcomes(
     assert 'roofkit_idempotency_outcomes_total{outcome="new"}' in text
 
 
+def read_response(reader: BinaryIO) -> bytes:
+    """One whole HTTP/1.1 response with a Content-Length (a recv may return any part of it)."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = reader.readline()
+        assert line, f"connection closed after {head!r}"
+        head += line
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return head + reader.read(length)
+
+
 def test_a_refusal_before_a_small_body_drains_it_and_keeps_the_connection(stack: DevStack) -> None:
     import socket
 
@@ -624,9 +640,10 @@ def test_a_refusal_before_a_small_body_drains_it_and_keeps_the_connection(stack:
     ).encode() + payload
     with socket.create_connection(("127.0.0.1", stack.http_port), timeout=10) as sock:
         sock.sendall(request)
-        first = sock.recv(65536)
+        reader = sock.makefile("rb")
+        first = read_response(reader)
         assert first.startswith(b"HTTP/1.1 401")
         assert b"connection: close" not in first.lower()
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        second = sock.recv(65536)
+        second = read_response(reader)
         assert second.startswith(b"HTTP/1.1 200")
