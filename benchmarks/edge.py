@@ -8,11 +8,14 @@ baselines run beside it on the same machine.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import psutil
 
 from benchmarks import loadgen
 from benchmarks.report import Result
@@ -47,6 +50,44 @@ def _start_bare(port: int) -> subprocess.Popen[bytes]:
     return process
 
 
+def _cpu_seconds(stack: DevStack) -> dict[str, float]:
+    """CPU time used so far by each part of the stack (a process and all its descendants)."""
+    roots: dict[str, list[int]] = {}
+    for label, service in stack.services.items():
+        if service.process is not None:
+            roots.setdefault(label.split("-")[0], []).append(service.process.pid)
+    for label, server in (("postgres", stack.postgres), ("nats", stack.nats)):
+        if server is not None and server.process is not None:
+            roots[label] = [server.process.pid]
+    totals: dict[str, float] = {}
+    for label, pids in roots.items():
+        for pid in pids:
+            try:
+                root = psutil.Process(pid)
+                family = [(label, root)] + [
+                    ("parser workers" if label == "importer" else label, child)
+                    for child in root.children(recursive=True)
+                ]
+                for part, process in family:
+                    times = process.cpu_times()
+                    totals[part] = totals.get(part, 0.0) + times.user + times.system
+            except psutil.Error:
+                continue
+    own = psutil.Process().cpu_times()
+    totals["load generator"] = own.user + own.system
+    return totals
+
+
+def _cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    spent = {part: after[part] - before.get(part, 0.0) for part in after}
+    total = sum(spent.values())
+    parts = ", ".join(
+        f"{part} {1000 * seconds / requests:.1f}"
+        for part, seconds in sorted(spent.items(), key=lambda item: -item[1])
+    )
+    return f"CPU per import: {1000 * total / requests:.1f} ms ({parts})"
+
+
 async def _http(stack: DevStack, token: str, bare_port: int) -> list[Result]:
     body = csv_10kb()
     chain = loadgen.multipart_request(
@@ -56,9 +97,11 @@ async def _http(stack: DevStack, token: str, bare_port: int) -> list[Result]:
     for port, build in ((stack.http_port, chain), (bare_port, bare)):  # warm up both
         await loadgen.closed_loop_http(port, build, connections=4, duration_s=2)
     bare_run = await loadgen.closed_loop_http(bare_port, bare, connections=4, duration_s=DURATION_S)
+    cpu_before = _cpu_seconds(stack)
     chain_run = await loadgen.closed_loop_http(
         stack.http_port, chain, connections=4, duration_s=DURATION_S
     )
+    cpu = _cpu_per_request(cpu_before, _cpu_seconds(stack), len(chain_run.latencies_s))
     assert set(chain_run.statuses) == {201}, chain_run.statuses
     target_rate = 0.5 * bare_run.rate
     call, close = await loadgen.http_pool_caller(stack.http_port, chain, 16)
@@ -84,7 +127,8 @@ async def _http(stack: DevStack, token: str, bare_port: int) -> list[Result]:
             ratio >= 0.5,
             "Whole chain: auth and rate limit over NATS, idempotency claim, parse in a worker process, "
             "one transaction with blob, report, files, idempotency record and outbox, JetStream publish. "
-            "Baseline: FastAPI `UploadFile` endpoint that reads the file and returns.",
+            "Baseline: FastAPI `UploadFile` endpoint that reads the file and returns. "
+            f"{cpu} on {os.cpu_count()} cores shared by all of them and the load generator.",
         ),
         Result(
             "edge",
