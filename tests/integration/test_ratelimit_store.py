@@ -17,8 +17,8 @@ EXPIRES = START + dt.timedelta(hours=2)
 async def test_concurrent_batches_on_two_replicas_admit_exactly_the_limit(
     database_url: str,
 ) -> None:
-    engines = [db.create_engine(database_url, pool_size=4) for _ in range(2)]
-    stores = [PostgresWindowStore(e, max_in_flight=3, max_batch=37) for e in engines]
+    pools = [await db.create_pool(database_url, size=3) for _ in range(2)]
+    stores = [PostgresWindowStore(p, max_in_flight=3, max_batch=37) for p in pools]
     buckets = [f"test:{uuid.uuid4()}" for _ in range(5)]
     limits = {bucket: 40 + 13 * i for i, bucket in enumerate(buckets)}
     takes = [random.choice(buckets) for _ in range(1500)]
@@ -30,8 +30,8 @@ async def test_concurrent_batches_on_two_replicas_admit_exactly_the_limit(
             )
         )
     finally:
-        for engine in engines:
-            await engine.dispose()
+        for pool in pools:
+            await pool.close()
     for bucket in buckets:
         admitted = sorted(count for (ok, count), b in zip(answers, takes) if b == bucket and ok)
         assert admitted == list(range(1, limits[bucket] + 1)), bucket
@@ -39,9 +39,23 @@ async def test_concurrent_batches_on_two_replicas_admit_exactly_the_limit(
         assert refused <= {limits[bucket]}, bucket
 
 
+async def test_windows_past_their_expiry_are_purged(database_url: str) -> None:
+    pool = await db.create_pool(database_url, size=1)
+    store = PostgresWindowStore(pool)
+    bucket = f"test:{uuid.uuid4()}"
+    try:
+        await store.take(bucket, START, START + dt.timedelta(minutes=2), 1, 5)
+        await store.take(bucket, START + dt.timedelta(minutes=1), EXPIRES, 1, 5)
+        assert await store.purge(START + dt.timedelta(minutes=3)) >= 1
+        assert await store.take(bucket, START, EXPIRES, 0, 5) == (True, 0)
+        assert await store.take(bucket, START + dt.timedelta(minutes=1), EXPIRES, 0, 5) == (True, 1)
+    finally:
+        await pool.close()
+
+
 async def test_peeks_and_oversized_costs_only_read_the_window(database_url: str) -> None:
-    engine = db.create_engine(database_url, pool_size=2)
-    store = PostgresWindowStore(engine)
+    pool = await db.create_pool(database_url, size=2)
+    store = PostgresWindowStore(pool)
     bucket = f"test:{uuid.uuid4()}"
     try:
         assert await store.take(bucket, START, EXPIRES, 0, 2) == (True, 0)
@@ -54,17 +68,18 @@ async def test_peeks_and_oversized_costs_only_read_the_window(database_url: str)
         )
         assert answers == [(False, 2), (False, 2), (True, 1)]
     finally:
-        await engine.dispose()
+        await pool.close()
 
 
 async def test_a_database_failure_reaches_every_waiter_of_the_batch(database_url: str) -> None:
-    engine = db.create_engine(database_url.replace("/roofkit", "/no_such_database"), pool_size=1)
-    store = PostgresWindowStore(engine, max_in_flight=1)
+    pool = await db.create_pool(database_url.replace("/roofkit", "/no_such_database"), size=1)
+    pool.timeout = 0.5
+    store = PostgresWindowStore(pool, max_in_flight=1)
     try:
         answers = await asyncio.gather(
             *(store.take(f"b{i}", START, EXPIRES, 1, 5) for i in range(10)),
             return_exceptions=True,
         )
     finally:
-        await engine.dispose()
+        await pool.close()
     assert all(type(a).__name__ == "DatabaseUnavailable" for a in answers), answers

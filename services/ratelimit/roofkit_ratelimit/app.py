@@ -18,6 +18,8 @@ from roofkit_runtime.errors import DependencyUnavailable
 
 log = logging.getLogger(__name__)
 
+BATCHES_IN_FLIGHT = 4
+
 
 async def _purge(store: WindowStore, every_s: float) -> None:
     while True:
@@ -29,10 +31,10 @@ async def _purge(store: WindowStore, every_s: float) -> None:
 async def serve(settings: RateLimitSettings) -> None:
     """Answer ``roofkit.ratelimit.v1.take`` until SIGTERM."""
     stop = ops.stop_event()
-    engine = db.create_engine(
-        settings.database_url.get_secret_value(), pool_size=settings.db_pool_size
-    )
-    store = PostgresWindowStore(engine)
+    # One connection per batch in flight; more would only make batches smaller.
+    in_flight = max(1, min(settings.db_pool_size, BATCHES_IN_FLIGHT))
+    pool = await db.create_pool(settings.database_url.get_secret_value(), size=in_flight)
+    store = PostgresWindowStore(pool, max_in_flight=in_flight)
     limiter = FixedWindowLimiter(store)
     nc = await natsio.connect(settings.nats_url, name="roofkit-ratelimit")
     responder = await natsio.serve(
@@ -59,4 +61,4 @@ async def serve(settings: RateLimitSettings) -> None:
             await responder.drain()
         with contextlib.suppress(Exception):
             await nc.drain()
-        await engine.dispose()
+        await pool.close()
