@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from roofkit_importer.parsers import summary_labels
 from roofkit_importer.parsers.errors import ParseError
@@ -38,6 +41,10 @@ DIALECTS = {
     "GENERIC_ROUGHDRAFT": ("xactimate", "roughdraft"),
     "XACTDOC": ("xactimate", "esx"),
 }
+# A roof's vertices, edges and facets are each validated together, in one call into pydantic-core.
+_VERTEX_LIST = TypeAdapter(list[Vertex])
+_EDGE_LIST = TypeAdapter(list[GeometryEdge])
+_FACET_LIST = TypeAdapter(list[Facet])
 _FACE_KINDS: dict[str, FacetKind] = {
     "ROOF": "roof",
     "ROOFPENETRATION": "penetration",
@@ -56,8 +63,9 @@ class Node:
     def get(self, name: str) -> str | None:
         value = self.attrs.get(name)
         if value is None:
+            lowered = name.lower()
             for key, candidate in self.attrs.items():
-                if key.lower() == name.lower():
+                if key.lower() == lowered:
                     return candidate
         return value
 
@@ -134,14 +142,14 @@ def _read_roof(
             line_kind = "ridge_and_hip"
         line_types[lid] = (line_kind, vendor)
 
-    facets: list[Facet] = []
+    facet_fields: list[dict[str, Any]] = []
     roof_lines: set[str] = set()
     penetration_lines: dict[str, list[str]] = {}
     stated_area = newell_area = 0.0
     pitch_gap = 0.0
     for face in faces:
         polygon = face.find("POLYGON")
-        fid = face.get("id") or f"F{len(facets) + 1}"
+        fid = face.get("id") or f"F{len(facet_fields) + 1}"
         kind = _FACE_KINDS.get((face.get("type") or "ROOF").upper(), "other")
         path = (polygon.get("path") if polygon else None) or ""
         line_ids = [p.strip() for p in path.split(",") if p.strip() in line_ends]
@@ -172,17 +180,17 @@ def _read_roof(
                 pitch_gap = max(pitch_gap, abs(pitch.rise - computed.rise))
         if azimuth is None and computed is not None:
             azimuth = computed.azimuth
-        facets.append(
-            Facet(
-                id=fid,
-                label=face.get("designator") or face.get("name"),
-                kind=kind,
-                edge_ids=line_ids,
-                pitch=pitch,
-                area_sqft=None if area is None else round(area, 4),
-                plan_area_sqft=None if computed is None else round(computed.plan_area, 4),
-                azimuth_deg=None if azimuth is None else round(azimuth % 360.0, 2),
-            )
+        facet_fields.append(
+            {
+                "id": fid,
+                "label": face.get("designator") or face.get("name"),
+                "kind": kind,
+                "edge_ids": line_ids,
+                "pitch": pitch,
+                "area_sqft": None if area is None else round(area, 4),
+                "plan_area_sqft": None if computed is None else round(computed.plan_area, 4),
+                "azimuth_deg": None if azimuth is None else round(azimuth % 360.0, 2),
+            }
         )
         source = "unroundedsize" if polygon and polygon.get("unroundedsize") else "size"
         builder.record(
@@ -196,18 +204,20 @@ def _read_roof(
         elif kind == "penetration":
             penetration_lines[fid] = line_ids
 
-    edges: list[GeometryEdge] = []
+    facets: list[Facet] = _FACET_LIST.validate_python(facet_fields)
+    edge_fields: list[dict[str, Any]] = []
     for lid, (a, b) in line_ends.items():
         line_kind, vendor = line_types[lid]
-        edges.append(
-            GeometryEdge(
-                id=lid,
-                type=line_kind,
-                vendor_type=vendor or None,
-                vertex_ids=[a, b],
-                length_ft=round(geo.distance(points[a], points[b]), 4),
-            )
+        edge_fields.append(
+            {
+                "id": lid,
+                "type": line_kind,
+                "vendor_type": vendor or None,
+                "vertex_ids": [a, b],
+                "length_ft": round(geo.distance(points[a], points[b]), 4),
+            }
         )
+    edges: list[GeometryEdge] = _EDGE_LIST.validate_python(edge_fields)
     # Lines that only outline penetrations are not roof edges.
     penetration_only = {lid for ids in penetration_lines.values() for lid in ids} - roof_lines
     counted = [e for e in edges if e.id not in penetration_only]
@@ -250,7 +260,9 @@ def _read_roof(
         coordinate_system=CoordinateSystem(
             kind="local_feet", north_orientation_deg=north, source_units="ft"
         ),
-        vertices=[Vertex(id=p, x=x, y=y, z=z) for p, (x, y, z) in points.items()],
+        vertices=_VERTEX_LIST.validate_python(
+            [{"id": p, "x": x, "y": y, "z": z} for p, (x, y, z) in points.items()]
+        ),
         edges=edges,
         facets=facets,
     )

@@ -146,18 +146,28 @@ class Header:
 
     @property
     def kind(self) -> str | None:
-        if "area" in self.roles or "plan_area" in self.roles:
-            return "facet"
-        if "length" in self.roles and ("type" in self.roles or "label" in self.roles):
-            return "edge"
-        return None
+        return _kind(self.roles)
 
 
-def _roles(cells: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+def _kind(roles: dict[str, int]) -> str | None:
+    if "area" in roles or "plan_area" in roles:
+        return "facet"
+    if "length" in roles and ("type" in roles or "label" in roles):
+        return "edge"
+    return None
+
+
+def _roles(cells: list[str], numbers: dict[str, bool]) -> tuple[dict[str, int], dict[int, str]]:
+    """The roles the texts of a header candidate name; ``numbers`` caches :func:`_is_number`."""
     roles: dict[str, int] = {}
     texts: dict[int, str] = {}
     for col, text in enumerate(cells):
-        if not text or _is_number(text):
+        if not text:
+            continue
+        number = numbers.get(text)
+        if number is None:
+            number = numbers[text] = _is_number(text)
+        if number:
             continue
         role = _ROLE_WORDS.get(_header_key(text))
         if role is None or role in roles:
@@ -175,14 +185,24 @@ def find_header(sheet: Sheet) -> Header | None:
     rows = sheet.rows
     limit = min(len(rows), HEADER_SEARCH_ROWS)
     # Each row is a candidate alone and merged with the next: each row's texts are read once,
-    # and only as far down as the search goes.
+    # and only as far down as the search goes; each text is tried as a number once.
+    numbers: dict[str, bool] = {}
     below = [_text(c) for c in rows[0]] if limit else []
     for index in range(limit):
         cells = below
         candidates = [(cells, index + 1)]
         if index + 1 < len(rows):
             below = [_text(c) for c in rows[index + 1]]
-            if not any(t and _is_number(t) for t in below):
+            below_has_number = False
+            for text in below:
+                if text:
+                    number = numbers.get(text)
+                    if number is None:
+                        number = numbers[text] = _is_number(text)
+                    if number:
+                        below_has_number = True
+                        break
+            if not below_has_number:
                 width = max(len(cells), len(below))
                 merged = [
                     " ".join(part for part in (_cell(cells, i), _cell(below, i)) if part).strip()
@@ -190,12 +210,11 @@ def find_header(sheet: Sheet) -> Header | None:
                 ]
                 candidates.append((merged, index + 2))
         for texts_row, start in candidates:
-            roles, texts = _roles(texts_row)
-            header = Header(row=index, data_start=start, roles=roles, texts=texts)
-            if header.kind is None:
+            roles, texts = _roles(texts_row, numbers)
+            if _kind(roles) is None:
                 continue
-            if best is None or len(header.roles) > len(best.roles):
-                best = header
+            if best is None or len(roles) > len(best.roles):
+                best = Header(row=index, data_start=start, roles=roles, texts=texts)
         if best is not None:
             return best
     return best

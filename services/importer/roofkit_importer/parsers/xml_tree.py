@@ -111,7 +111,11 @@ def to_tree(root: etree._Element, name: str, limits: ParseLimits) -> roof_tree.N
 
 
 def _attrs(element: etree._Element) -> dict[str, str]:
-    return {_local(k): str(v) for k, v in element.attrib.items()}
+    # Only a namespaced name ("{uri}name") needs splitting.
+    return {
+        (k if isinstance(k, str) and k[:1] != "{" else _local(k)): str(v)
+        for k, v in element.attrib.items()
+    }
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:

@@ -6,6 +6,10 @@ so a reader can see why a figure is trusted or not. Failed checks lower the conf
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import TypeAdapter
+
 from roofkit_importer.report.model import (
     EDGE_TYPES,
     Check,
@@ -35,26 +39,33 @@ BASE_CONFIDENCE = {
 }
 
 
+# Each function's checks are validated together, in one call into pydantic-core.
+_CHECK_LIST = TypeAdapter(list[Check])
+
+
 def area_tolerance(value: float) -> float:
     return max(AREA_ABS_TOL, AREA_REL_TOL * abs(value))
 
 
-def _check(name: str, scope: str, expected: float, actual: float, tolerance: float) -> Check:
-    return Check(
-        name=name,
-        scope=scope,
-        expected=round(expected, 4),
-        actual=round(actual, 4),
-        tolerance=round(tolerance, 4),
-        passed=abs(expected - actual) <= tolerance + 1e-9,
-    )
+def _check(
+    name: str, scope: str, expected: float, actual: float, tolerance: float
+) -> dict[str, Any]:
+    """The fields of a :class:`Check` of ``|expected - actual| <= tolerance``."""
+    return {
+        "name": name,
+        "scope": scope,
+        "expected": round(expected, 4),
+        "actual": round(actual, 4),
+        "tolerance": round(tolerance, 4),
+        "passed": abs(expected - actual) <= tolerance + 1e-9,
+    }
 
 
 def compare(reported: Summary | None, computed: Summary | None, scope: str) -> list[Check]:
     """Reported totals against the ones computed from rows or geometry."""
     if reported is None or computed is None:
         return []
-    checks: list[Check] = []
+    checks: list[dict[str, Any]] = []
     if reported.total_area_sqft is not None and computed.total_area_sqft is not None:
         checks.append(
             _check(
@@ -75,12 +86,12 @@ def compare(reported: Summary | None, computed: Summary | None, scope: str) -> l
         checks.append(
             _check(f"edge_length.{edge_type}", scope, rep.length_ft, com.length_ft, EDGE_TOL_FT)
         )
-    return checks
+    return _CHECK_LIST.validate_python(checks)
 
 
 def internal(summary: Summary, scope: str) -> list[Check]:
     """Checks a summary can run on itself."""
-    checks: list[Check] = []
+    checks: list[dict[str, Any]] = []
     total = summary.total_area_sqft
     if summary.area_by_pitch and total is not None:
         area_sum = sum(row.area_sqft for row in summary.area_by_pitch)
@@ -133,27 +144,27 @@ def internal(summary: Summary, scope: str) -> list[Check]:
         low, high = PLAUSIBLE_AREA
         inside = low <= total <= high
         checks.append(
-            Check(
-                name="plausible_area",
-                scope=scope,
-                expected=None,
-                actual=round(total, 4),
-                tolerance=None,
-                passed=inside,
-            )
+            {
+                "name": "plausible_area",
+                "scope": scope,
+                "expected": None,
+                "actual": round(total, 4),
+                "tolerance": None,
+                "passed": inside,
+            }
         )
     for pitch_row in summary.area_by_pitch:
         low, high = PLAUSIBLE_RISE
         if not low <= pitch_row.pitch.rise <= high:
             checks.append(
-                Check(
-                    name="plausible_pitch",
-                    scope=scope,
-                    actual=pitch_row.pitch.rise,
-                    passed=False,
-                )
+                {
+                    "name": "plausible_pitch",
+                    "scope": scope,
+                    "actual": pitch_row.pitch.rise,
+                    "passed": False,
+                }
             )
-    return checks
+    return _CHECK_LIST.validate_python(checks)
 
 
 def structures_sum(report: RoofReport) -> list[Check]:
@@ -164,7 +175,9 @@ def structures_sum(report: RoofReport) -> list[Check]:
         return []
     total = report.summary.total_area_sqft
     actual = sum(a or 0.0 for a in areas)
-    return [_check("structures_sum", "report", total, actual, area_tolerance(total))]
+    return _CHECK_LIST.validate_python(
+        [_check("structures_sum", "report", total, actual, area_tolerance(total))]
+    )
 
 
 def confidence(method: str, checks: list[Check], warnings: list[ReportWarning]) -> float:

@@ -88,15 +88,17 @@ def from_facets(facets: list[Facet]) -> Summary:
 
 def from_edges(edges: Iterable[GeometryEdge]) -> EdgeTotals:
     """Edge lengths per type, each geometry edge counted once."""
-    totals: dict[str, EdgeTotal] = {}
+    # Summed as plain numbers; the models are built once, from the totals.
+    totals: dict[str, tuple[float, int]] = {}
     for edge in edges:
-        current = totals.get(edge.type, EdgeTotal(length_ft=0.0, count=0))
-        totals[edge.type] = EdgeTotal(
-            length_ft=(current.length_ft or 0.0) + edge.length_ft, count=(current.count or 0) + 1
-        )
-    for total in totals.values():
-        total.length_ft = _r(total.length_ft or 0.0)
-    return EdgeTotals.model_validate({k: v.model_dump() for k, v in totals.items()})
+        length, count = totals.get(edge.type, (0.0, 0))
+        totals[edge.type] = (length + edge.length_ft, count + 1)
+    return EdgeTotals.model_validate(
+        {
+            kind: {"length_ft": _r(length), "count": count}
+            for kind, (length, count) in totals.items()
+        }
+    )
 
 
 def _sum_totals(a: EdgeTotal | None, b: EdgeTotal | None) -> EdgeTotal | None:
