@@ -200,7 +200,15 @@ async def serve(
         await responder.dispatch(answer(msg))
 
     responder.subscription = await nc.subscribe(subject, queue=queue, cb=on_message)
+    await _registered(nc)
     return responder
+
+
+async def _registered(nc: NatsClient) -> None:
+    # SUB is only written to the socket; a round trip makes sure the server has it before the
+    # caller reports itself ready, or a request from another connection finds no responders.
+    with contextlib.suppress(TimeoutError, nats.errors.Error):
+        await nc.flush(timeout=2)
 
 
 async def listen(
@@ -219,7 +227,9 @@ async def listen(
         except Exception:
             log.exception("broadcast handler failed", extra={"subject": subject})
 
-    return await nc.subscribe(subject, cb=on_message)
+    subscription = await nc.subscribe(subject, cb=on_message)
+    await _registered(nc)
+    return subscription
 
 
 async def publish(nc: NatsClient, subject: str, message: ProtoMessage) -> None:
