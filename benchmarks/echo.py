@@ -6,6 +6,7 @@ import asyncio
 import sys
 
 import nats
+import uvloop
 
 
 async def main(url: str, subject: str) -> None:
@@ -19,4 +20,5 @@ async def main(url: str, subject: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    # The same event loop as the services (roofkit_runtime.ops.run), so only the work differs.
+    uvloop.run(main(sys.argv[1], sys.argv[2]))

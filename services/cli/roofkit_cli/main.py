@@ -26,27 +26,29 @@ def _home() -> Path:
 
 
 def _serve(component: str) -> int:
+    from roofkit_runtime import ops
+
     if component == "importer":
         from roofkit_importer.app import serve as serve_importer
         from roofkit_importer.settings import ImporterSettings
 
         importer_settings = ImporterSettings()
         logs.configure("importer", importer_settings.log_level)
-        asyncio.run(serve_importer(importer_settings))
+        ops.run(serve_importer(importer_settings))
     elif component == "auth":
         from roofkit_auth.app import serve as serve_auth
         from roofkit_auth.settings import AuthSettings
 
         auth_settings = AuthSettings()
         logs.configure("auth", auth_settings.log_level)
-        asyncio.run(serve_auth(auth_settings))
+        ops.run(serve_auth(auth_settings))
     elif component == "ratelimit":
         from roofkit_ratelimit.app import serve as serve_ratelimit
         from roofkit_ratelimit.settings import RateLimitSettings
 
         ratelimit_settings = RateLimitSettings()
         logs.configure("ratelimit", ratelimit_settings.log_level)
-        asyncio.run(serve_ratelimit(ratelimit_settings))
+        ops.run(serve_ratelimit(ratelimit_settings))
     else:
         from roofkit_operator.app import serve as serve_operator
         from roofkit_operator.settings import OperatorSettings

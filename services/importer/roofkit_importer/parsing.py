@@ -194,6 +194,10 @@ class ParserPool:
             await ready
         finally:
             loop.remove_reader(fd)
+        # uvloop makes a watched descriptor non-blocking; the reply is read whole once its first
+        # bytes are here (the worker is writing the rest), so the pipe must block again, or a
+        # reply larger than the pipe's buffer ends in EAGAIN halfway.
+        os.set_blocking(fd, True)
         return conn.recv()
 
     async def _kill(self, worker: _Worker) -> None:

@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import uvicorn
+import uvloop
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -86,6 +88,18 @@ async def run_until_stopped(srv: uvicorn.Server, stop: asyncio.Event) -> None:
     stopping.cancel()
     if not srv.started:
         raise RuntimeError(f"HTTP server could not start on {srv.config.host}:{srv.config.port}")
+
+
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run a service's ``serve(settings)`` coroutine to completion on a uvloop event loop.
+
+    uvloop (libuv) is what ``uvicorn.run`` picks on its own when it is installed; a service that
+    starts uvicorn inside its own ``asyncio.run`` would otherwise stay on the pure-Python loop,
+    which costs every NATS message, HTTP request and database round trip a measurable share of
+    its CPU time.
+    """
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 def stop_event() -> asyncio.Event:

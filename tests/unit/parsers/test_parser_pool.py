@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from roofkit_importer import parsers
-from roofkit_importer.parsing import ParserPool
+from roofkit_importer.parsing import ParsedDocument, ParserPool
+from roofkit_runtime import ops
 from tests.corpus.pool_targets import misbehaving_parse
 
 CSV = b"Facet,Area (sq ft),Pitch\nA,500,6/12\nB,500,6/12\n"
@@ -99,3 +101,26 @@ def test_parse_errors_cross_the_process_boundary_unchanged(tmp_path: Path) -> No
         assert caught.value.code == "format_mismatch"
 
     _run(body, tmp_path)
+
+
+def test_a_reply_larger_than_the_pipe_buffer_arrives_whole_on_the_services_event_loop(
+    tmp_path: Path,
+) -> None:
+    # The services run on uvloop (ops.run), which leaves a watched pipe non-blocking.
+    rows = "".join(f"F{i},{100 + i % 37}.5,{4 + i % 6}/12,{i * 37 % 360}\n" for i in range(1000))
+    (tmp_path / "big.csv").write_bytes(b"Facet,Area (sq ft),Pitch,Azimuth\n" + rows.encode())
+    answers: list[ParsedDocument] = []
+
+    async def main() -> None:
+        pool = ParserPool(workers=1, limits=parsers.ParseLimits())
+        await pool.start()
+        try:
+            for _ in range(3):
+                answers.append(await pool.parse_document(tmp_path / "big.csv", "big.csv", None))
+        finally:
+            await pool.aclose()
+
+    ops.run(main())
+    assert len(answers) == 3
+    assert all(len(a.report_json) > 4 * 65536 for a in answers)  # Linux pipes hold 64 KiB
+    assert all(json.loads(a.report_json)["summary"]["facet_count"] == 1000 for a in answers)
