@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -55,6 +56,10 @@ def _worker_main(
 ) -> None:
     """The loop a worker process runs: receive a path, parse, answer; ``None`` ends it."""
     registry.preload()
+    # The parser libraries' modules live as long as the worker: keep them out of the collector.
+    # A parse allocates thousands of small objects, and every full collection would walk the
+    # whole imported graph again — measured at two thirds of a 500-facet CSV's parse time.
+    gc.freeze()
     _limit_memory(limits.memory_budget_bytes)
     conn.send(("ready", os.getpid()))
     while True:
