@@ -30,6 +30,7 @@ dev: $(STAMP) ## Run the whole product locally: NATS, Postgres, auth, ratelimit,
 
 test: $(STAMP) ## Run the whole test suite (what CI runs)
 	$(MAKE) --no-print-directory lint typecheck proto-check
+	tests/envtest/build.sh >/dev/null
 	$(BIN)/pytest
 
 test-unit: $(STAMP) ## Unit tests only
