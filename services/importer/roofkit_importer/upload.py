@@ -3,10 +3,16 @@
 The body never sits whole in memory: the file part goes straight to a temporary file in the spool
 directory while its SHA-256 is computed; the few small text fields are kept up to their size
 limits. Every rule is checked as soon as the bytes that break it arrive.
+
+A large file part is hashed and written on a worker thread, a batch at a time, while the event
+loop goes on receiving and parsing the next bytes (both ``hashlib`` and ``os.write`` release the
+GIL on large buffers). At most one batch is in flight and at most ``_MAX_PENDING`` bytes wait
+behind it, so memory stays bounded whatever the upload's size. A small file is written inline.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -15,7 +21,6 @@ import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -25,6 +30,9 @@ from roofkit_importer import errors, tenancy
 FIELD_LIMITS = {"external_id": 128, "format": 16, "metadata": 16 * 1024}
 MAX_PARTS = 8
 MAX_HEADER_BYTES = 8 * 1024
+_BATCH_BYTES = 1 << 20  # a batch for the spool thread once this much is waiting
+_MAX_PENDING = 4 << 20  # past this the loop waits for the batch in flight
+_INLINE_BYTES = 256 << 10  # a last batch smaller than this is written on the loop
 
 
 @dataclass
@@ -64,6 +72,77 @@ def boundary_of(content_type: str | None) -> bytes:
     return boundary.encode("latin-1")
 
 
+class _Spool:
+    """The file part on its way to disk: SHA-256 and writes, batched off the event loop."""
+
+    def __init__(self, spool_dir: Path) -> None:
+        fd, path = tempfile.mkstemp(prefix="upload-", dir=spool_dir)
+        self.fd: int | None = fd
+        self.path = Path(path)
+        self.size = 0
+        self.hasher = hashlib.sha256()
+        self._pending: list[bytes | memoryview] = []
+        self._pending_bytes = 0
+        self._in_flight: asyncio.Future[None] | None = None
+
+    def add(self, chunk: bytes | memoryview) -> None:
+        self._pending.append(chunk)
+        self._pending_bytes += len(chunk)
+        self.size += len(chunk)
+
+    def _write(self, batch: list[bytes | memoryview]) -> None:
+        assert self.fd is not None
+        # One buffer per batch: the thread gives up and takes back the GIL around each hash and
+        # write call, and taking it back can wait for the busy loop's switch interval (5 ms).
+        data = batch[0] if len(batch) == 1 else b"".join(batch)
+        self.hasher.update(data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+
+    async def pump(self) -> None:
+        """Hand a full batch to the worker thread; wait only when too much is queued."""
+        if self._in_flight is not None:
+            if not self._in_flight.done() and self._pending_bytes < _MAX_PENDING:
+                return
+            in_flight, self._in_flight = self._in_flight, None
+            await in_flight
+        if self._pending_bytes >= _BATCH_BYTES:
+            batch, self._pending, self._pending_bytes = self._pending, [], 0
+            self._in_flight = asyncio.get_running_loop().run_in_executor(None, self._write, batch)
+
+    async def finish(self) -> None:
+        """Everything written and hashed; the file closed."""
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            await in_flight
+        batch, waiting = self._pending, self._pending_bytes
+        self._pending, self._pending_bytes = [], 0
+        if waiting >= _INLINE_BYTES:
+            await asyncio.get_running_loop().run_in_executor(None, self._write, batch)
+        else:
+            self._write(batch)
+        self._close()
+
+    def _close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def discard(self) -> None:
+        """Close and remove the file — after the batch in flight, if any, has finished with it."""
+        self._pending = []
+
+        def remove(_: object = None) -> None:
+            self._close()
+            self.path.unlink(missing_ok=True)
+
+        if self._in_flight is not None and not self._in_flight.done():
+            self._in_flight.add_done_callback(remove)
+        else:
+            remove()
+
+
 class _FormReader:
     def __init__(self, boundary: bytes, spool_dir: Path, max_body_bytes: int) -> None:
         self.spool_dir = spool_dir
@@ -77,11 +156,8 @@ class _FormReader:
         self._header_value = bytearray()
         self._headers: dict[str, str] = {}
         self._current: str | None = None
-        self.file: IO[bytes] | None = None
-        self.file_path: Path | None = None
+        self.file: _Spool | None = None
         self.filename = "upload"
-        self.file_size = 0
-        self.hasher = hashlib.sha256()
         self.parser = MultipartParser(
             boundary,
             {
@@ -138,9 +214,7 @@ class _FormReader:
             self.filename = sanitize_filename(
                 params.get(b"filename", b"").decode("utf-8", "replace")
             )
-            fd, path = tempfile.mkstemp(prefix="upload-", dir=self.spool_dir)
-            self.file = os.fdopen(fd, "wb")
-            self.file_path = Path(path)
+            self.file = _Spool(self.spool_dir)
         elif name in FIELD_LIMITS:
             if name in self._values:
                 raise errors.InvalidRequest(
@@ -156,16 +230,14 @@ class _FormReader:
         self._current = name
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
-        chunk = data[start:end]
         if self._current == "file":
             assert self.file is not None
-            self.file.write(chunk)
-            self.hasher.update(chunk)
-            self.file_size += len(chunk)
+            # The parser hands out slices of the (immutable) bytes it was fed: keep a view.
+            self.file.add(memoryview(data)[start:end] if type(data) is bytes else data[start:end])
             return
         assert self._current is not None
         value = self._values[self._current]
-        value += chunk
+        value += data[start:end]
         if len(value) > FIELD_LIMITS[self._current]:
             code = "invalid_metadata" if self._current == "metadata" else "invalid_field"
             raise errors.InvalidRequest(
@@ -191,14 +263,9 @@ class _FormReader:
                 "The multipart body is malformed.", code="invalid_multipart"
             ) from exc
 
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-
     def discard(self) -> None:
-        self.close()
-        if self.file_path is not None:
-            self.file_path.unlink(missing_ok=True)
+        if self.file is not None:
+            self.file.discard()
 
 
 async def receive(
@@ -210,15 +277,17 @@ async def receive(
         async for chunk in chunks:
             if chunk:
                 reader.feed(chunk)
+                if reader.file is not None:
+                    await reader.file.pump()
         if not reader.ended:
             raise errors.InvalidRequest(
                 "The multipart body ended before its closing boundary.", code="invalid_multipart"
             )
-        if reader.file is None or reader.file_path is None:
+        if reader.file is None:
             raise errors.InvalidRequest(
                 "The form has no file part named 'file'.", code="file_missing", param="file"
             )
-        reader.close()
+        await reader.file.finish()
         fields = {}
         for name, raw in reader._values.items():
             try:
@@ -229,10 +298,10 @@ async def receive(
                     f"The field {name!r} is not UTF-8.", code=code, param=name
                 ) from exc
         return Upload(
-            path=reader.file_path,
+            path=reader.file.path,
             filename=reader.filename,
-            size_bytes=reader.file_size,
-            sha256=reader.hasher.hexdigest(),
+            size_bytes=reader.file.size,
+            sha256=reader.file.hasher.hexdigest(),
             fields=fields,
         )
     except BaseException:

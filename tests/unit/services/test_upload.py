@@ -1,3 +1,4 @@
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -91,3 +92,33 @@ def test_boundary_is_required() -> None:
         with pytest.raises(errors.InvalidRequest) as caught:
             upload.boundary_of(bad)
         assert caught.value.code == "invalid_content_type"
+
+
+@pytest.mark.parametrize("chunk_size", [65536, 1 << 20])
+async def test_large_file_is_hashed_and_written_in_batches(chunk_size: int, tmp_path: Path) -> None:
+    content = bytes(range(256)) * (11 * 1024 * 1024 // 256 + 3)  # several batches, odd tail
+    got = await upload.receive(
+        chunks(form(("file", content, "big.bin")), chunk_size),
+        boundary=BOUNDARY,
+        spool_dir=tmp_path,
+        max_body_bytes=1 << 26,
+    )
+    assert got.size_bytes == len(content)
+    assert got.sha256 == hashlib.sha256(content).hexdigest()
+    assert got.path.read_bytes() == content
+    got.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_refusal_with_a_batch_in_flight_leaves_nothing(tmp_path: Path) -> None:
+    body = form(("file", b"q" * (6 * 1024 * 1024), "big.bin"), ("colour", b"red", None))
+    with pytest.raises(errors.InvalidRequest) as caught:
+        await upload.receive(
+            chunks(body, 1 << 20), boundary=BOUNDARY, spool_dir=tmp_path, max_body_bytes=1 << 26
+        )
+    assert caught.value.code == "unknown_field"
+    for _ in range(100):  # the worker thread finishes its batch, then the file goes
+        if not list(tmp_path.iterdir()):
+            break
+        await asyncio.sleep(0.01)
+    assert list(tmp_path.iterdir()) == []
