@@ -208,7 +208,9 @@ async def _nats(stack: DevStack, token: str) -> list[Result]:
                     False,
                     f"p99 <= {target_ms:g} ms",
                     ours.percentile(99) * 1000 <= target_ms and set(ours.statuses) == {200},
-                    f"Achieved {ours.rate:.0f}/s; median {ours.median * 1000:.2f} ms; statuses {ours.statuses}. "
+                    f"Achieved {ours.rate:.0f}/s; median {ours.median * 1000:.2f} ms; statuses {ours.statuses}; "
+                    f"generator send lag p99 {_ms(ours.send_lag_percentile(99))} ours, "
+                    f"{_ms(base.send_lag_percentile(99))} echo. "
                     "Baseline: a bare NATS request to an echo responder at the same rate. "
                     "Load from benchmarks/natsload (Go, open loop).",
                 )
@@ -219,6 +221,10 @@ async def _nats(stack: DevStack, token: str) -> list[Result]:
         await nc.drain()
         echo.terminate()
         echo.wait()
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.2f} ms"
 
 
 async def _wait_responder(nc, subject: str) -> None:  # type: ignore[no-untyped-def]

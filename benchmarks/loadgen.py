@@ -28,19 +28,28 @@ from pathlib import Path
 NATSLOAD_SOURCE = Path(__file__).resolve().parent / "natsload"
 
 
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
 @dataclass
 class Run:
     latencies_s: list[float]
     elapsed_s: float
     statuses: dict[int, int]
+    send_lags_s: list[float] | None = None
+    """How late the generator sent each request (NATS runs): its own share of the latency."""
 
     @property
     def rate(self) -> float:
         return len(self.latencies_s) / self.elapsed_s
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_s)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+        return _percentile(self.latencies_s, p)
+
+    def send_lag_percentile(self, p: float) -> float | None:
+        return _percentile(self.send_lags_s, p) if self.send_lags_s else None
 
     @property
     def median(self) -> float:
@@ -238,4 +247,9 @@ async def nats_open_loop(
     failed = sum(result["errors"].values())
     if failed:
         statuses[0] = failed
-    return Run([ms / 1000 for ms in result["latencies_ms"]], result["elapsed_s"], statuses)
+    return Run(
+        [ms / 1000 for ms in result["latencies_ms"]],
+        result["elapsed_s"],
+        statuses,
+        [ms / 1000 for ms in result["send_lags_ms"]],
+    )

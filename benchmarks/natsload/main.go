@@ -24,6 +24,7 @@ type result struct {
 	Scheduled   int            `json:"scheduled"`
 	ElapsedS    float64        `json:"elapsed_s"`
 	LatenciesMs []float64      `json:"latencies_ms"`
+	SendLagsMs  []float64      `json:"send_lags_ms"`
 	Errors      map[string]int `json:"errors"`
 	Replies     map[string]int `json:"replies"`
 }
@@ -57,6 +58,7 @@ func main() {
 	res := result{
 		Scheduled:   total,
 		LatenciesMs: make([]float64, 0, total),
+		SendLagsMs:  make([]float64, 0, total),
 		Errors:      map[string]int{},
 		Replies:     map[string]int{},
 	}
@@ -71,11 +73,13 @@ func main() {
 		wg.Add(1)
 		go func(scheduled time.Time) {
 			defer wg.Done()
+			lag := time.Since(scheduled)
 			msg, err := nc.Request(*subject, payload, *timeout)
 			latency := time.Since(scheduled)
 			mu.Lock()
 			defer mu.Unlock()
 			res.LatenciesMs = append(res.LatenciesMs, float64(latency.Microseconds())/1000)
+			res.SendLagsMs = append(res.SendLagsMs, float64(lag.Microseconds())/1000)
 			if err != nil {
 				res.Errors[err.Error()]++
 				return
