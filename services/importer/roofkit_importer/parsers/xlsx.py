@@ -86,14 +86,7 @@ def _cell(value: object) -> tables.Cell:
 _AS_IS = (str, int, float)
 
 
-def _values(row: tuple[object, ...], width: int) -> list[tables.Cell]:
-    """The row's cells, without the empty padding up to ``max_col`` when there is only padding
-    past ``width`` (the sheet's declared width; trailing empty cells mean nothing to the tables).
-    """
-    if width < len(row):
-        tail = row[width:]
-        if tail.count(None) == len(tail):
-            row = row[:width]
+def _values(row: tuple[object, ...]) -> list[tables.Cell]:
     return [
         None if v is None else v if isinstance(v, _AS_IS) and type(v) is not bool else _cell(v)
         for v in row
@@ -106,10 +99,11 @@ def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tab
     try:
         for worksheet in workbook.worksheets[: limits.max_sheets]:
             rows: list[list[tables.Cell]] = []
-            # Every row comes padded to max_columns. The declared dimension may be missing or
-            # wrong (some writers always declare A1), so it only says where padding may start.
-            width = worksheet.max_column or limits.max_columns
-            for row in worksheet.iter_rows(max_col=limits.max_columns, values_only=True):
+            # The declared dimension may be missing or wrong (some writers always declare A1),
+            # and openpyxl stops at the declared last row: forget it and read the rows there
+            # are, each as wide as its last cell (at most XFD, 16,384), then cut to max_columns.
+            worksheet.reset_dimensions()
+            for row in worksheet.iter_rows(values_only=True):
                 if len(rows) >= limits.max_rows:
                     raise ParseError.for_file(
                         "report_unreadable",
@@ -117,7 +111,7 @@ def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tab
                         "xlsx_too_many_rows",
                         f"A worksheet has more than {limits.max_rows} rows.",
                     )
-                rows.append(_values(row, width))
+                rows.append(_values(row[: limits.max_columns]))
             sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
     finally:
         workbook.close()

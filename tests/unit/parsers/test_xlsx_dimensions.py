@@ -1,0 +1,68 @@
+"""A worksheet's declared dimension (``<dimension ref=...>``) is not trusted: some writers always
+declare ``A1``, others leave it out, and openpyxl's read-only mode stops at the declared last row."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from roofkit_importer import parsers
+
+FACETS = [(f"F{i}", 100.0 + 10 * i, f"{4 + i % 5}/12") for i in range(1, 13)]
+
+
+def _workbook(dimension: bytes | None, extra_cell: tuple[int, str] | None = None) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Facet", "Area (sq ft)", "Pitch"])
+    for row in FACETS:
+        sheet.append(list(row))
+    if extra_cell is not None:
+        sheet.cell(row=extra_cell[0], column=len(FACETS) + 300, value=extra_cell[1])
+    saved = io.BytesIO()
+    book.save(saved)
+    rewritten = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(saved.getvalue())) as source,
+        zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension ref=\"[^\"]*\"/>", dimension or b"", data)
+            target.writestr(info, data)
+    return rewritten.getvalue()
+
+
+@pytest.mark.parametrize(
+    "dimension",
+    [b'<dimension ref="A1"/>', b'<dimension ref="A1:B3"/>', None],
+    ids=["always-A1", "too-small", "missing"],
+)
+def test_every_row_is_read_whatever_the_declared_dimension(
+    dimension: bytes | None, tmp_path: Path
+) -> None:
+    path = tmp_path / "facets.xlsx"
+    path.write_bytes(_workbook(dimension))
+    report = parsers.parse_file(
+        path, path.name, format_hint=None, limits=parsers.ParseLimits()
+    ).report
+    assert report.summary.facet_count == len(FACETS)
+    assert report.summary.total_area_sqft == pytest.approx(sum(area for _, area, _ in FACETS))
+    facets = report.structures[0].geometry.facets  # type: ignore[union-attr]
+    assert [facet.id for facet in facets] == [name for name, _, _ in FACETS]
+
+
+def test_cells_past_the_column_limit_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(_workbook(b'<dimension ref="A1"/>', extra_cell=(5, "far away")))
+    limits = parsers.ParseLimits(max_columns=50)
+    report = parsers.parse_file(path, path.name, format_hint=None, limits=limits).report
+    assert report.summary.facet_count == len(FACETS)
+    assert "far away" not in report.model_dump_json()
