@@ -212,7 +212,8 @@ async def _nats(stack: DevStack, token: str) -> list[Result]:
                     f"generator send lag p99 {_ms(ours.send_lag_percentile(99))} ours, "
                     f"{_ms(base.send_lag_percentile(99))} echo. "
                     "Baseline: a bare NATS request to an echo responder at the same rate. "
-                    "Load from benchmarks/natsload (Go, open loop).",
+                    "Load from benchmarks/natsload (Go, open loop; latency from the send, the "
+                    "generator's own lateness reported apart as its send lag).",
                 )
             )
         results.append(await _exactness(nc))

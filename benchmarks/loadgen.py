@@ -5,6 +5,10 @@ connection became free, so queueing counts (no coordinated omission).
 
 NATS requests are sent by ``natsload`` (benchmarks/natsload, Go): at thousands of requests per
 second a Python load generator on the same two cores measures itself more than the responder.
+Each of its requests leaves from its own goroutine at its scheduled instant, so nothing waits for
+a free connection; its latency runs from the send, and how late the generator was against the
+schedule (Go's timers wake in about 1 ms steps on this kind of machine) is kept apart as the send
+lag instead of being charged to the responder.
 It is built with ``go build`` on first use and cached by source digest under
 ``${XDG_CACHE_HOME:-~/.cache}/roofkit/bench``.
 """

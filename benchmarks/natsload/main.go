@@ -1,8 +1,11 @@
 // natsload sends NATS requests open-loop at a fixed rate and reports every latency.
 //
-// Latency is measured from the instant a request was scheduled, not from when it was sent, so a
-// responder that falls behind shows its queueing (no coordinated omission). The payload is sent
-// as-is; distinct replies are counted so the caller can decode and classify them.
+// Every request is sent from its own goroutine at its scheduled instant, whether or not earlier
+// replies have arrived, so a responder that falls behind shows its queueing in the latencies (no
+// coordinated omission). Latency runs from the moment the request is sent; how late the generator
+// itself was against the schedule (timer granularity, a busy machine) is reported apart, as the
+// send lag, so that it is not charged to the responder. The payload is sent as-is; distinct
+// replies are counted so the caller can decode and classify them.
 //
 //	natsload -url nats://127.0.0.1:4222 -subject roofkit.auth.v1.verify -payload req.bin \
 //	    -rate 5000 -duration 5s > result.json
@@ -73,9 +76,10 @@ func main() {
 		wg.Add(1)
 		go func(scheduled time.Time) {
 			defer wg.Done()
-			lag := time.Since(scheduled)
+			sent := time.Now()
+			lag := sent.Sub(scheduled)
 			msg, err := nc.Request(*subject, payload, *timeout)
-			latency := time.Since(scheduled)
+			latency := time.Since(sent)
 			mu.Lock()
 			defer mu.Unlock()
 			res.LatenciesMs = append(res.LatenciesMs, float64(latency.Microseconds())/1000)
