@@ -7,6 +7,8 @@ import datetime as dt
 import random
 import uuid
 
+import pytest
+
 from roofkit_ratelimit.store import PostgresWindowStore
 from roofkit_runtime import db
 
@@ -14,11 +16,12 @@ START = dt.datetime(2026, 12, 3, 20, 0, tzinfo=dt.UTC)
 EXPIRES = START + dt.timedelta(hours=2)
 
 
+@pytest.mark.parametrize("max_batch", [37, 1], ids=["batches", "single-takes"])
 async def test_concurrent_batches_on_two_replicas_admit_exactly_the_limit(
-    database_url: str,
+    database_url: str, max_batch: int
 ) -> None:
     pools = [await db.create_pool(database_url, size=3) for _ in range(2)]
-    stores = [PostgresWindowStore(p, max_in_flight=3, max_batch=37) for p in pools]
+    stores = [PostgresWindowStore(p, max_in_flight=3, max_batch=max_batch) for p in pools]
     buckets = [f"test:{uuid.uuid4()}" for _ in range(5)]
     limits = {bucket: 40 + 13 * i for i, bucket in enumerate(buckets)}
     takes = [random.choice(buckets) for _ in range(1500)]
@@ -83,3 +86,18 @@ async def test_a_database_failure_reaches_every_waiter_of_the_batch(database_url
     finally:
         await pool.close()
     assert all(type(a).__name__ == "DatabaseUnavailable" for a in answers), answers
+
+
+async def test_a_single_take_that_does_not_fit_answers_with_the_current_count(
+    database_url: str,
+) -> None:
+    pool = await db.create_pool(database_url, size=1)
+    store = PostgresWindowStore(pool)
+    bucket = f"test:{uuid.uuid4()}"
+    try:
+        answers = [await store.take(bucket, START, EXPIRES, 1, 3) for _ in range(5)]
+        assert answers == [(True, 1), (True, 2), (True, 3), (False, 3), (False, 3)]
+        assert await store.take(bucket, START, EXPIRES, 2, 4) == (False, 3)
+        assert await store.take(bucket, START, EXPIRES, 1, 4) == (True, 4)
+    finally:
+        await pool.close()
