@@ -39,7 +39,8 @@ def write(sections: dict[str, list[Result]], command: str) -> str:
         f"Produced by `{command}` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. "
         "Every figure stands beside a baseline measured in the same run on the same machine; "
-        "only the ratio is meant to be compared between machines.",
+        "only the ratio is meant to be compared between machines. What each figure measures, and "
+        "why some targets are not met: [performance.md](performance.md).",
         "",
     ]
     for title, results in sections.items():
