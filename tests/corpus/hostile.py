@@ -58,6 +58,23 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _with_sheet(workbook: bytes, rows: bytes) -> bytes:
+    """``workbook`` with every worksheet's cells replaced by ``rows`` (``<row>`` elements)."""
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source:
+        return _zip(
+            {
+                info.filename: sheet
+                if info.filename.startswith("xl/worksheets/sheet")
+                else source.read(info)
+                for info in source.infolist()
+            }
+        )
+
+
 def _flip(data: bytes, seed: int, flips: int = 8) -> bytes:
     rng = random.Random(seed)
     out = bytearray(data)
@@ -146,6 +163,11 @@ def hostile_inputs() -> list[Hostile]:
             "not-a-workbook.xlsx",
             _zip({"xl/workbook.xml": b"<not-a-workbook/>"}),
             _e(("report_unreadable", "xlsx_malformed")),
+        ),
+        Hostile(
+            "row-past-the-sheet.xlsx",
+            _with_sheet(xlsx, b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048578"/>'),
+            _e(("report_unreadable", "xlsx_too_many_rows")),
         ),
         Hostile(
             "many-rows.csv",

@@ -16,7 +16,11 @@ from roofkit_importer import parsers
 FACETS = [(f"F{i}", 100.0 + 10 * i, f"{4 + i % 5}/12") for i in range(1, 13)]
 
 
-def _workbook(dimension: bytes | None, extra_cell: tuple[int, str] | None = None) -> bytes:
+def _workbook(
+    dimension: bytes | None,
+    extra_cell: tuple[int, str] | None = None,
+    trailing_rows: bytes = b"",
+) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
@@ -36,6 +40,7 @@ def _workbook(dimension: bytes | None, extra_cell: tuple[int, str] | None = None
             data = source.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
                 data = re.sub(rb"<dimension ref=\"[^\"]*\"/>", dimension or b"", data)
+                data = data.replace(b"</sheetData>", trailing_rows + b"</sheetData>")
             target.writestr(info, data)
     return rewritten.getvalue()
 
@@ -66,3 +71,28 @@ def test_cells_past_the_column_limit_are_ignored(tmp_path: Path) -> None:
     report = parsers.parse_file(path, path.name, format_hint=None, limits=limits).report
     assert report.summary.facet_count == len(FACETS)
     assert "far away" not in report.model_dump_json()
+
+
+def test_empty_rows_down_to_the_last_row_of_the_sheet_are_not_rows(tmp_path: Path) -> None:
+    # Formatting applied to whole columns: styled cells without values down to row 1,048,576.
+    last = b'<row r="1048576"><c r="A1048576" s="0"/><c r="B1048576" s="0"/></row>'
+    path = tmp_path / "formatted.xlsx"
+    path.write_bytes(_workbook(b'<dimension ref="A1:AMJ1048576"/>', trailing_rows=last))
+    report = parsers.parse_file(
+        path, path.name, format_hint=None, limits=parsers.ParseLimits()
+    ).report
+    assert report.summary.facet_count == len(FACETS)
+
+
+def test_more_rows_with_values_than_the_limit_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "facets.xlsx"
+    path.write_bytes(_workbook(None))
+    limits = parsers.ParseLimits(max_rows=len(FACETS))  # the header row makes one more
+    with pytest.raises(parsers.ParseError) as caught:
+        parsers.parse_file(path, path.name, format_hint=None, limits=limits)
+    assert (caught.value.code, caught.value.reasons) == (
+        "report_unreadable",
+        ["xlsx_too_many_rows"],
+    )
+    limits = parsers.ParseLimits(max_rows=len(FACETS) + 1)
+    assert parsers.parse_file(path, path.name, format_hint=None, limits=limits).report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,9 @@ from roofkit_importer.parsers.result import ParseResult, Source
 from roofkit_importer.report.assembly import ReportBuilder
 
 _RATIO_MIN_BYTES = 1024 * 1024
+# The most rows a worksheet can have (Excel's limit); past it a sheet is refused even when
+# every row is empty. Empty rows after the last row with a value are not kept.
+_SHEET_ROWS = 1_048_576
 
 
 def check_container(
@@ -93,6 +97,15 @@ def _values(row: tuple[object, ...]) -> list[tables.Cell]:
     ]
 
 
+def _too_many_rows(name: str, limit: int) -> ParseError:
+    return ParseError.for_file(
+        "report_unreadable",
+        name,
+        "xlsx_too_many_rows",
+        f"A worksheet has more than {limit} rows.",
+    )
+
+
 def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tables.Sheet]:
     sheets: list[tables.Sheet] = []
     workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
@@ -102,15 +115,20 @@ def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tab
             # The declared dimension may be missing or wrong (some writers always declare A1),
             # and openpyxl stops at the declared last row: forget it and read the rows there
             # are, each as wide as its last cell (at most XFD, 16,384), then cut to max_columns.
+            # Formatting applied to whole columns leaves empty rows down to row 1,048,576: a run
+            # of empty rows is only counted, and kept only when a row with a value follows.
             worksheet.reset_dimensions()
+            empty = 0
             for row in worksheet.iter_rows(values_only=True):
-                if len(rows) >= limits.max_rows:
-                    raise ParseError.for_file(
-                        "report_unreadable",
-                        name,
-                        "xlsx_too_many_rows",
-                        f"A worksheet has more than {limits.max_rows} rows.",
-                    )
+                if row.count(None) == len(row):
+                    empty += 1
+                    if len(rows) + empty > _SHEET_ROWS:
+                        raise _too_many_rows(name, _SHEET_ROWS)
+                    continue
+                if len(rows) + empty >= limits.max_rows:
+                    raise _too_many_rows(name, limits.max_rows)
+                rows.extend([] for _ in range(empty))
+                empty = 0
                 rows.append(_values(row[: limits.max_columns]))
             sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
     finally:
@@ -125,10 +143,14 @@ def read_sheets(
     try:
         # A file object, not the path: openpyxl refuses paths without an .xlsx extension, and
         # uploads are spooled under neutral names (the format comes from content, not names).
-        if data is not None:
-            return _read_workbook(io.BytesIO(data), name, limits)
-        with path.open("rb") as handle:
-            return _read_workbook(handle, name, limits)
+        # openpyxl warns about parts it drops (extensions, data validation, default styles);
+        # they carry no measurements, and a warning must not decide the outcome.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if data is not None:
+                return _read_workbook(io.BytesIO(data), name, limits)
+            with path.open("rb") as handle:
+                return _read_workbook(handle, name, limits)
     except ParseError:
         raise
     except MemoryError:
