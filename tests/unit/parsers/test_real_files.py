@@ -1,5 +1,6 @@
-"""Real PDFs, DXFs and a ZIP from public projects: each imported or refused with a documented
-reason, within budget, never another exception (files and licences: tests/corpus/real/)."""
+"""Real PDFs, DXFs, XLSX workbooks and a ZIP from public projects: each imported or refused with
+a documented reason, within budget, never another exception (files and licences:
+tests/corpus/real/)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def test_every_shipped_file_has_a_recorded_outcome() -> None:
     shipped = {
         str(p.relative_to(REAL))
         for p in REAL.rglob("*")
-        if p.suffix.lower() in (".pdf", ".dxf", ".zip")
+        if p.suffix.lower() in (".pdf", ".dxf", ".zip", ".xlsx", ".xlsm")
     }
     assert shipped == set(OUTCOMES)
 
