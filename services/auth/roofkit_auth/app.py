@@ -55,6 +55,7 @@ async def serve(settings: AuthSettings) -> None:
         auth_pb2.VerifyRequest,
         handlers.verify_handler(verifier),
         queue=subjects.AUTH_QUEUE_GROUP,
+        answer_now=handlers.verify_now(verifier),
     )
     flusher = asyncio.create_task(_flush_last_used(verifier, store, settings.last_used_flush_s))
 

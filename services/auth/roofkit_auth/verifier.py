@@ -68,12 +68,34 @@ class Verifier:
         self.used: set[str] = set()
 
     async def verify(self, key: str) -> Verdict:
+        verdict, digest = self._answer_now(key)
+        if verdict is not None:
+            return verdict
+        return self._judge(digest, await self._lookup(digest))
+
+    def verify_cached(self, key: str) -> Verdict | None:
+        """The verdict without waiting, or ``None`` when it needs a database lookup.
+
+        The same decision as :meth:`verify` for every key it answers: a missing or malformed
+        key, or a key whose cache entry is fresh.
+        """
+        return self._answer_now(key)[0]
+
+    def _answer_now(self, key: str) -> tuple[Verdict | None, bytes]:
         if not key:
-            return Verdict(Decision.MISSING)
-        if not apikeys.well_formed(key):
-            return Verdict(Decision.MALFORMED)
-        digest = apikeys.key_hash(key)
-        record = await self._lookup(digest)
+            return Verdict(Decision.MISSING), b""
+        # The cache only ever holds keys that passed well_formed (they are looked up after the
+        # check), so a key found in it needs no second check of its shape and checksum.
+        digest = apikeys.key_hash(key) if key.isascii() else b""
+        entry = self._cache.get(digest) if digest else None
+        if entry is None or entry.expires <= self._clock():
+            if not apikeys.well_formed(key):
+                return Verdict(Decision.MALFORMED), b""
+            return None, digest
+        self._cache.move_to_end(digest)
+        return self._judge(digest, entry.record), digest
+
+    def _judge(self, digest: bytes, record: KeyRecord | None) -> Verdict:
         if record is None or not hmac.compare_digest(record.key_hash, digest):
             return Verdict(Decision.UNKNOWN)
         if record.key_state == "deleted" or record.workspace_state == "deleted":

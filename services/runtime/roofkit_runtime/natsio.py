@@ -173,21 +173,29 @@ async def serve(
     *,
     queue: str,
     max_in_flight: int = 256,
+    answer_now: Callable[[Req], ProtoMessage | bytes | None] | None = None,
 ) -> Responder:
-    """Answer requests on ``subject`` in queue group ``queue`` with ``handler``, concurrently."""
+    """Answer requests on ``subject`` in queue group ``queue`` with ``handler``, concurrently.
+
+    ``answer_now``, when given, is tried first inside the subscription's callback: a reply it
+    returns (a message, or its encoding) is sent at once, without a task (the cheap path, such as
+    a cached answer); ``None`` hands the request to ``handler``.
+    """
     responder = Responder(max_in_flight)
     serve_seconds = metrics.NATS_SERVE_SECONDS.labels(subject=subject)
 
-    async def answer(msg: Msg) -> None:
+    def decode(msg: Msg) -> Req | None:
         logs.request_id_var.set((msg.headers or {}).get(REQUEST_ID_HEADER))
-        started = time.perf_counter()
+        req = request_type()
         try:
-            req = request_type()
-            try:
-                req.ParseFromString(msg.data)
-            except Exception:  # a protobuf DecodeError: answer nothing, the caller times out
-                log.warning("undecodable request", extra={"subject": subject})
-                return
+            req.ParseFromString(msg.data)
+        except Exception:  # a protobuf DecodeError: answer nothing, the caller times out
+            log.warning("undecodable request", extra={"subject": subject})
+            return None
+        return req
+
+    async def answer(msg: Msg, req: Req, started: float) -> None:
+        try:
             reply = await handler(req)
             await msg.respond(reply.SerializeToString())
         except Exception:
@@ -196,8 +204,29 @@ async def serve(
             serve_seconds.observe(time.perf_counter() - started)
 
     async def on_message(msg: Msg) -> None:
+        started = time.perf_counter()
+        req = decode(msg)
+        if req is None:
+            serve_seconds.observe(time.perf_counter() - started)
+            return
+        if answer_now is not None:
+            try:
+                reply = answer_now(req)
+            except Exception:
+                log.exception("handler failed", extra={"subject": subject})
+                reply = None
+            if reply is not None:
+                try:
+                    await msg.respond(
+                        reply if isinstance(reply, bytes) else reply.SerializeToString()
+                    )
+                except Exception:
+                    log.exception("handler failed", extra={"subject": subject})
+                finally:
+                    serve_seconds.observe(time.perf_counter() - started)
+                return
         # The task runs in a copy of this context, so the request id it sets stays its own.
-        await responder.dispatch(answer(msg))
+        await responder.dispatch(answer(msg, req, started))
 
     responder.subscription = await nc.subscribe(subject, queue=queue, cb=on_message)
     await _registered(nc)

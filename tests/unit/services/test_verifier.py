@@ -175,3 +175,39 @@ async def test_a_failed_lookup_reaches_every_waiter_and_is_not_cached() -> None:
     assert store.lookups == 1
     store.records[apikeys.key_hash(key)] = record(key)
     assert (await verifier.verify(key)).decision is Decision.OK
+
+
+async def test_verify_cached_answers_only_what_needs_no_lookup() -> None:
+    store, key, unknown = FakeStore(), apikeys.generate(), apikeys.generate()
+    store.records[apikeys.key_hash(key)] = record(key, expires_at=NOW + dt.timedelta(hours=1))
+    clock = [0.0]
+    verifier = make(store, clock)
+    assert verifier.verify_cached("") is not None
+    assert verifier.verify_cached("").decision is Decision.MISSING  # type: ignore[union-attr]
+    for malformed in ("rk_live_notakey", key[:-1] + ("A" if key[-1] != "A" else "B"), "rk_lïve"):
+        assert verifier.verify_cached(malformed).decision is Decision.MALFORMED  # type: ignore[union-attr]
+    assert verifier.verify_cached(key) is None
+    assert verifier.verify_cached(unknown) is None
+    assert store.lookups == 0
+    await verifier.verify(key)
+    await verifier.verify(unknown)
+    assert verifier.verify_cached(key) == await verifier.verify(key)
+    assert verifier.verify_cached(unknown).decision is Decision.UNKNOWN  # type: ignore[union-attr]
+    assert store.lookups == 2
+    clock[0] = 6.0  # past the negative TTL, within the positive one
+    assert verifier.verify_cached(unknown) is None
+    assert verifier.verify_cached(key).decision is Decision.OK  # type: ignore[union-attr]
+    verifier.invalidate(key_ids=["key_1"], everything=False)
+    assert verifier.verify_cached(key) is None
+
+
+async def test_verify_cached_checks_expiry_on_every_call() -> None:
+    store, key = FakeStore(), apikeys.generate()
+    store.records[apikeys.key_hash(key)] = record(key, expires_at=NOW + dt.timedelta(seconds=1))
+    moments = [NOW]
+    verifier = Verifier(
+        store, ttl_s=30, negative_ttl_s=5, max_entries=10, clock=lambda: 0.0, now=lambda: moments[0]
+    )
+    assert (await verifier.verify(key)).decision is Decision.OK
+    moments[0] = NOW + dt.timedelta(seconds=1)
+    assert verifier.verify_cached(key).decision is Decision.EXPIRED  # type: ignore[union-attr]
