@@ -98,16 +98,14 @@ def read_rows(text: str, name: str, limits: ParseLimits) -> list[list[tables.Cel
     max_rows, max_columns, max_field = limits.max_rows, limits.max_columns, limits.max_field_bytes
     # No field is longer than the whole text: a short text needs no per-field check.
     check_fields = len(text) > max_field
-    rows: list[list[tables.Cell]] = []
+    rows = tables.RowCollector(
+        max_rows,
+        lambda limit: ParseError.for_file(
+            "report_unreadable", name, "csv_too_many_rows", f"The file has more than {limit} rows."
+        ),
+    )
     try:
         for row in reader:
-            if len(rows) >= max_rows:
-                raise ParseError.for_file(
-                    "report_unreadable",
-                    name,
-                    "csv_too_many_rows",
-                    f"The file has more than {max_rows} rows.",
-                )
             if len(row) > max_columns:
                 row = row[:max_columns]
             if check_fields and any(len(field) > max_field for field in row):
@@ -117,12 +115,12 @@ def read_rows(text: str, name: str, limits: ParseLimits) -> list[list[tables.Cel
                     "csv_field_too_large",
                     f"A field is longer than {max_field} characters.",
                 )
-            rows.append([field.strip() or None for field in row])
+            rows.add([field.strip() or None for field in row])
     except csv.Error as exc:
         raise ParseError.for_file(
             "report_unreadable", name, "csv_malformed", f"The CSV cannot be read: {exc}."
         ) from exc
-    return rows
+    return rows.rows
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
@@ -75,6 +76,39 @@ _CACHED_TEXT_LEN = 64
 _PENETRATION_WORDS = re.compile("penetration|skylight|chimney|vent|opening")
 # A table's facets are validated together, in one call into pydantic-core.
 _FACET_LIST = TypeAdapter(list[Facet])
+
+
+SHEET_ROWS = 1_048_576
+"""The most rows a sheet may have, empty ones included (Excel's limit)."""
+
+
+class RowCollector:
+    """A sheet's rows as they are read, within ``max_rows``.
+
+    Formatting applied to whole columns leaves empty rows down to the last row of the sheet, and
+    exports of it end in thousands of empty lines. A run of empty rows is only counted, and kept
+    (so that row numbers stay true) only when a row with a value follows; a sheet never counts
+    toward ``max_rows`` past its last value. ``refuse(limit)`` is the error for too many rows.
+    """
+
+    def __init__(self, max_rows: int, refuse: Callable[[int], Exception]) -> None:
+        self.rows: list[list[Cell]] = []
+        self._max_rows = max_rows
+        self._refuse = refuse
+        self._empty = 0
+
+    def add(self, cells: list[Cell]) -> None:
+        if cells.count(None) == len(cells):
+            self._empty += 1
+            if len(self.rows) + self._empty > SHEET_ROWS:
+                raise self._refuse(SHEET_ROWS)
+            return
+        if len(self.rows) + self._empty >= self._max_rows:
+            raise self._refuse(self._max_rows)
+        if self._empty:
+            self.rows.extend([] for _ in range(self._empty))
+            self._empty = 0
+        self.rows.append(cells)
 
 
 @dataclass

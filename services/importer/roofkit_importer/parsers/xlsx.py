@@ -26,9 +26,6 @@ from roofkit_importer.parsers.result import ParseResult, Source
 from roofkit_importer.report.assembly import ReportBuilder
 
 _RATIO_MIN_BYTES = 1024 * 1024
-# The most rows a worksheet can have (Excel's limit); past it a sheet is refused even when
-# every row is empty. Empty rows after the last row with a value are not kept.
-_SHEET_ROWS = 1_048_576
 
 
 def check_container(
@@ -111,26 +108,14 @@ def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tab
     workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     try:
         for worksheet in workbook.worksheets[: limits.max_sheets]:
-            rows: list[list[tables.Cell]] = []
             # The declared dimension may be missing or wrong (some writers always declare A1),
             # and openpyxl stops at the declared last row: forget it and read the rows there
             # are, each as wide as its last cell (at most XFD, 16,384), then cut to max_columns.
-            # Formatting applied to whole columns leaves empty rows down to row 1,048,576: a run
-            # of empty rows is only counted, and kept only when a row with a value follows.
             worksheet.reset_dimensions()
-            empty = 0
+            rows = tables.RowCollector(limits.max_rows, lambda limit: _too_many_rows(name, limit))
             for row in worksheet.iter_rows(values_only=True):
-                if row.count(None) == len(row):
-                    empty += 1
-                    if len(rows) + empty > _SHEET_ROWS:
-                        raise _too_many_rows(name, _SHEET_ROWS)
-                    continue
-                if len(rows) + empty >= limits.max_rows:
-                    raise _too_many_rows(name, limits.max_rows)
-                rows.extend([] for _ in range(empty))
-                empty = 0
-                rows.append(_values(row[: limits.max_columns]))
-            sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows))
+                rows.add(_values(row[: limits.max_columns]))
+            sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows.rows))
     finally:
         workbook.close()
     return sheets

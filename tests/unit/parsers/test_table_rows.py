@@ -1,5 +1,9 @@
-"""A worksheet's declared dimension (``<dimension ref=...>``) is not trusted: some writers always
-declare ``A1``, others leave it out, and openpyxl's read-only mode stops at the declared last row."""
+"""Which rows of a sheet are read, and which count toward ``max_rows``.
+
+A worksheet's declared dimension (``<dimension ref=...>``) is not trusted: some writers always
+declare ``A1``, others leave it out, and openpyxl's read-only mode stops at the declared last row.
+Empty rows after the last value (formatting applied to whole columns, and CSV exports of such
+sheets) are not rows of the report."""
 
 from __future__ import annotations
 
@@ -95,4 +99,29 @@ def test_more_rows_with_values_than_the_limit_are_refused(tmp_path: Path) -> Non
         ["xlsx_too_many_rows"],
     )
     limits = parsers.ParseLimits(max_rows=len(FACETS) + 1)
+    assert parsers.parse_file(path, path.name, format_hint=None, limits=limits).report
+
+
+def _facet_csv() -> bytes:
+    lines = ["Facet,Area (sq ft),Pitch"] + [f"{n},{a},{p}" for n, a, p in FACETS]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_trailing_empty_csv_rows_do_not_count(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(_facet_csv() + b",,\r\n" * 150_000 + b"\r\n" * 10)
+    report = parsers.parse_file(
+        path, path.name, format_hint=None, limits=parsers.ParseLimits()
+    ).report
+    assert report.summary.facet_count == len(FACETS)
+
+
+def test_empty_rows_count_once_a_value_follows(tmp_path: Path) -> None:
+    path = tmp_path / "gap.csv"
+    path.write_bytes(_facet_csv() + b",,\r\n" * 20 + b"Note,see plan,\r\n")
+    limits = parsers.ParseLimits(max_rows=len(FACETS) + 21)
+    with pytest.raises(parsers.ParseError) as caught:
+        parsers.parse_file(path, path.name, format_hint=None, limits=limits)
+    assert caught.value.reasons == ["csv_too_many_rows"]
+    limits = parsers.ParseLimits(max_rows=len(FACETS) + 22)
     assert parsers.parse_file(path, path.name, format_hint=None, limits=limits).report
