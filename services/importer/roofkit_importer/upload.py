@@ -13,6 +13,7 @@ behind it, so memory stays bounded whatever the upload's size. A small file is w
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import os
 import re
@@ -33,6 +34,7 @@ MAX_HEADER_BYTES = 8 * 1024
 _BATCH_BYTES = 1 << 20  # a batch for the spool thread once this much is waiting
 _MAX_PENDING = 4 << 20  # past this the loop waits for the batch in flight
 _INLINE_BYTES = 256 << 10  # a last batch smaller than this is written on the loop
+_SPOOL_THREADS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="spool")
 
 
 @dataclass
@@ -83,7 +85,7 @@ class _Spool:
         self.hasher = hashlib.sha256()
         self._pending: list[bytes | memoryview] = []
         self._pending_bytes = 0
-        self._in_flight: asyncio.Future[None] | None = None
+        self._in_flight: concurrent.futures.Future[None] | None = None
 
     def add(self, chunk: bytes | memoryview) -> None:
         self._pending.append(chunk)
@@ -105,21 +107,23 @@ class _Spool:
         if self._in_flight is not None:
             if not self._in_flight.done() and self._pending_bytes < _MAX_PENDING:
                 return
-            in_flight, self._in_flight = self._in_flight, None
-            await in_flight
+            await asyncio.wrap_future(self._in_flight)  # raises what the write raised
+            self._in_flight = None
         if self._pending_bytes >= _BATCH_BYTES:
             batch, self._pending, self._pending_bytes = self._pending, [], 0
-            self._in_flight = asyncio.get_running_loop().run_in_executor(None, self._write, batch)
+            self._in_flight = _SPOOL_THREADS.submit(self._write, batch)
 
     async def finish(self) -> None:
         """Everything written and hashed; the file closed."""
         if self._in_flight is not None:
-            in_flight, self._in_flight = self._in_flight, None
-            await in_flight
+            await asyncio.wrap_future(self._in_flight)
+            self._in_flight = None
         batch, waiting = self._pending, self._pending_bytes
         self._pending, self._pending_bytes = [], 0
         if waiting >= _INLINE_BYTES:
-            await asyncio.get_running_loop().run_in_executor(None, self._write, batch)
+            self._in_flight = _SPOOL_THREADS.submit(self._write, batch)
+            await asyncio.wrap_future(self._in_flight)
+            self._in_flight = None
         else:
             self._write(batch)
         self._close()
@@ -130,15 +134,19 @@ class _Spool:
             self.fd = None
 
     def discard(self) -> None:
-        """Close and remove the file — after the batch in flight, if any, has finished with it."""
+        """Close and remove the file — once a batch still being written has finished with it.
+
+        The thread's future, not an asyncio wrapper of it: a cancelled request cancels the
+        wrapper at once while the thread may still be writing to the descriptor.
+        """
         self._pending = []
 
         def remove(_: object = None) -> None:
             self._close()
             self.path.unlink(missing_ok=True)
 
-        if self._in_flight is not None and not self._in_flight.done():
-            self._in_flight.add_done_callback(remove)
+        if self._in_flight is not None:
+            self._in_flight.add_done_callback(remove)  # at once if it is done already
         else:
             remove()
 

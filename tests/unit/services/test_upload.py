@@ -1,5 +1,6 @@
 import asyncio
 import hashlib
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -118,6 +119,41 @@ async def test_refusal_with_a_batch_in_flight_leaves_nothing(tmp_path: Path) -> 
         )
     assert caught.value.code == "unknown_field"
     for _ in range(100):  # the worker thread finishes its batch, then the file goes
+        if not list(tmp_path.iterdir()):
+            break
+        await asyncio.sleep(0.01)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_cancelled_upload_removes_its_file_only_after_the_write_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    real_write = upload._Spool._write
+
+    def slow_write(self: upload._Spool, batch: list[bytes | memoryview]) -> None:
+        started.set()
+        release.wait(10)
+        real_write(self, batch)
+
+    monkeypatch.setattr(upload._Spool, "_write", slow_write)
+    # The first megabyte goes to the thread; the body then ends, and the request waits for
+    # that batch to finish: the moment a cancelled request must not close the file under it.
+    body = form(("file", b"w" * (3 * 1024 * 1024 // 2), "big.bin"))
+    receiving = asyncio.create_task(
+        upload.receive(
+            chunks(body, 1 << 20), boundary=BOUNDARY, spool_dir=tmp_path, max_body_bytes=1 << 26
+        )
+    )
+    while not started.is_set():
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.05)  # the request reaches its wait for the batch
+    receiving.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await receiving
+    assert len(list(tmp_path.iterdir())) == 1  # the thread still writes to it: not closed yet
+    release.set()
+    for _ in range(200):
         if not list(tmp_path.iterdir()):
             break
         await asyncio.sleep(0.01)
