@@ -165,6 +165,17 @@ def hostile_inputs() -> list[Hostile]:
             _e(("report_unreadable", "xlsx_malformed")),
         ),
         Hostile(
+            "far-right-cells.xlsx",
+            _with_sheet(
+                xlsx,
+                b"".join(
+                    b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (i, i)
+                    for i in range(1, 20_001)
+                ),
+            ),
+            _e(("report_unsupported", "no_measurements")),
+        ),
+        Hostile(
             "row-past-the-sheet.xlsx",
             _with_sheet(xlsx, b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048578"/>'),
             _e(("report_unreadable", "xlsx_too_many_rows")),

@@ -97,11 +97,14 @@ class RowCollector:
         self._refuse = refuse
         self._empty = 0
 
+    def add_empty(self) -> None:
+        self._empty += 1
+        if len(self.rows) + self._empty > SHEET_ROWS:
+            raise self._refuse(SHEET_ROWS)
+
     def add(self, cells: list[Cell]) -> None:
         if cells.count(None) == len(cells):
-            self._empty += 1
-            if len(self.rows) + self._empty > SHEET_ROWS:
-                raise self._refuse(SHEET_ROWS)
+            self.add_empty()
             return
         if len(self.rows) + self._empty >= self._max_rows:
             raise self._refuse(self._max_rows)

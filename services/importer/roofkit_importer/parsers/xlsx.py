@@ -87,7 +87,14 @@ def _cell(value: object) -> tables.Cell:
 _AS_IS = (str, int, float)
 
 
-def _values(row: tuple[object, ...]) -> list[tables.Cell]:
+def _values(row: tuple[object, ...], width: int) -> list[tables.Cell]:
+    """The row's cells, without the empty padding up to ``max_col`` when there is only padding
+    past ``width`` (the sheet's declared width; trailing empty cells mean nothing to the tables).
+    """
+    if width < len(row):
+        tail = row[width:]
+        if tail.count(None) == len(tail):
+            row = row[:width]
     return [
         None if v is None else v if isinstance(v, _AS_IS) and type(v) is not bool else _cell(v)
         for v in row
@@ -109,12 +116,21 @@ def _read_workbook(handle: BinaryIO, name: str, limits: ParseLimits) -> list[tab
     try:
         for worksheet in workbook.worksheets[: limits.max_sheets]:
             # The declared dimension may be missing or wrong (some writers always declare A1),
-            # and openpyxl stops at the declared last row: forget it and read the rows there
-            # are, each as wide as its last cell (at most XFD, 16,384), then cut to max_columns.
+            # and openpyxl stops at the declared last row: forget it and read every row there
+            # is. Rows come padded to max_columns (a cell far right, up to XFD, would otherwise
+            # make every row 16,384 cells wide); the declared width only says where padding
+            # may start.
+            width = worksheet.max_column or limits.max_columns
             worksheet.reset_dimensions()
             rows = tables.RowCollector(limits.max_rows, lambda limit: _too_many_rows(name, limit))
-            for row in worksheet.iter_rows(values_only=True):
-                rows.add(_values(row[: limits.max_columns]))
+            empty: tuple[object, ...] | None = None
+            for row in worksheet.iter_rows(max_col=limits.max_columns, values_only=True):
+                # openpyxl hands out one shared tuple for every row missing from the sheet.
+                if row is empty or row.count(None) == len(row):
+                    empty = row
+                    rows.add_empty()
+                else:
+                    rows.add(_values(row, width))
             sheets.append(tables.Sheet(name=str(worksheet.title), rows=rows.rows))
     finally:
         workbook.close()
