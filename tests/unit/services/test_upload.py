@@ -140,14 +140,19 @@ async def test_a_cancelled_upload_removes_its_file_only_after_the_write_in_fligh
     # The first megabyte goes to the thread; the body then ends, and the request waits for
     # that batch to finish: the moment a cancelled request must not close the file under it.
     body = form(("file", b"w" * (3 * 1024 * 1024 // 2), "big.bin"))
+    sent_all = asyncio.Event()
+
+    async def body_chunks() -> AsyncIterator[bytes]:
+        async for chunk in chunks(body, 1 << 20):
+            yield chunk
+        # Set in the request's own step, which then runs on to its wait for the batch.
+        sent_all.set()
+
     receiving = asyncio.create_task(
-        upload.receive(
-            chunks(body, 1 << 20), boundary=BOUNDARY, spool_dir=tmp_path, max_body_bytes=1 << 26
-        )
+        upload.receive(body_chunks(), boundary=BOUNDARY, spool_dir=tmp_path, max_body_bytes=1 << 26)
     )
-    while not started.is_set():
-        await asyncio.sleep(0.005)
-    await asyncio.sleep(0.05)  # the request reaches its wait for the batch
+    await asyncio.wait_for(sent_all.wait(), timeout=10)
+    assert await asyncio.to_thread(started.wait, 10)  # the thread is inside the write
     receiving.cancel()
     with pytest.raises(asyncio.CancelledError):
         await receiving
