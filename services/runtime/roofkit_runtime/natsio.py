@@ -225,7 +225,7 @@ async def serve(
                 finally:
                     serve_seconds.observe(time.perf_counter() - started)
                 return
-        # The task runs in a copy of this context, so the request id it sets stays its own.
+        # The task runs in a copy of this context, with the request id decode() set.
         await responder.dispatch(answer(msg, req, started))
 
     responder.subscription = await nc.subscribe(subject, queue=queue, cb=on_message)
