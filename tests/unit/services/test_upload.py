@@ -25,6 +25,13 @@ async def chunks(data: bytes, size: int = 7) -> AsyncIterator[bytes]:
         yield data[i : i + size]
 
 
+async def _emptied(folder: Path, timeout_s: float = 5.0) -> None:
+    """Wait until ``folder`` is empty, or the deadline passes (the caller asserts)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while list(folder.iterdir()) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+
+
 async def receive(data: bytes, tmp_path: Path, max_body: int = 1 << 20) -> upload.Upload:
     return await upload.receive(
         chunks(data), boundary=BOUNDARY, spool_dir=tmp_path, max_body_bytes=max_body
@@ -118,10 +125,7 @@ async def test_refusal_with_a_batch_in_flight_leaves_nothing(tmp_path: Path) -> 
             chunks(body, 1 << 20), boundary=BOUNDARY, spool_dir=tmp_path, max_body_bytes=1 << 26
         )
     assert caught.value.code == "unknown_field"
-    for _ in range(100):  # the worker thread finishes its batch, then the file goes
-        if not list(tmp_path.iterdir()):
-            break
-        await asyncio.sleep(0.01)
+    await _emptied(tmp_path)  # the worker thread finishes its batch, then the file goes
     assert list(tmp_path.iterdir()) == []
 
 
@@ -158,8 +162,5 @@ async def test_a_cancelled_upload_removes_its_file_only_after_the_write_in_fligh
         await receiving
     assert len(list(tmp_path.iterdir())) == 1  # the thread still writes to it: not closed yet
     release.set()
-    for _ in range(200):
-        if not list(tmp_path.iterdir()):
-            break
-        await asyncio.sleep(0.01)
+    await _emptied(tmp_path)
     assert list(tmp_path.iterdir()) == []
