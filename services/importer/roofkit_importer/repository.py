@@ -7,6 +7,7 @@ idempotency record and its outbox event — or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -201,90 +202,42 @@ class ImportRepository:
     ) -> None:
         """Write everything of one import in one transaction.
 
-        One statement writes the blob row, the report, its files, the completed idempotency
-        record and the outbox event (data-modifying CTEs, all executed, checked together at the
-        end of the statement); the blob's chunks follow only when the blob is new. A lost claim
-        raises :class:`ClaimLost` and rolls everything back.
+        One statement (:func:`_store_statement`) writes the blob row, the report, its files, the
+        completed idempotency record and the outbox event; the blob's chunks follow only when the
+        blob is new. A lost claim raises :class:`ClaimLost` and rolls everything back.
         """
-        blob = (
-            insert(blobs)
-            .values(sha256=report.blob_sha256, size_bytes=report.blob_size)
-            .on_conflict_do_nothing()
-            .returning(blobs.c.sha256)
-            .cte("new_blob")
-        )
-        row = (
-            sa.insert(reports)
-            .values(
-                id=report.id,
-                workspace_id=report.workspace_id,
-                api_key_id=report.api_key_id,
-                external_id=report.external_id,
-                format=report.format,
-                vendor=report.vendor,
-                document=report.document,
-                source=report.source,
-                warnings=report.warnings,
-                metadata=report.metadata,
-                request_id=report.request_id,
-                created_at=report.created_at,
-            )
-            .returning(reports.c.id)
-            .cte("new_report")
-        )
-        # One single-row insert per file: a multi-row VALUES would make the statement uncacheable
-        # (compiled again on every import).
-        files = [
-            sa.insert(report_files)
-            .values(report_id=report.id, position=i, **f)
-            .returning(report_files.c.position)
-            .cte(f"new_file_{i}")
-            for i, f in enumerate(report.files)
-        ]
-        completed = (
-            sa.update(idempotency_keys)
-            .where(
-                idempotency_keys.c.workspace_id == report.workspace_id,
-                idempotency_keys.c.key == idempotency_key,
-                idempotency_keys.c.claim_token == claim_token,
-            )
-            .values(
-                state="completed",
-                locked_until=None,
-                report_id=report.id,
-                response_status=response.status,
-                response_headers=response.headers,
-                response_body=response.body,
-            )
-            .returning(idempotency_keys.c.key)
-            .cte("completed_key")
-        )
-        queued = (
-            sa.insert(outbox)
-            .values(
-                event_id=event.event_id,
-                subject=event.subject,
-                payload=event.payload,
-                headers=event.headers,
-            )
-            .returning(outbox.c.id)
-            .cte("queued_event")
-        )
-
-        def count(cte: sa.CTE) -> sa.ScalarSelect[int]:
-            return sa.select(sa.func.count()).select_from(cte).scalar_subquery()
-
-        write = sa.select(
-            count(blob).label("blob_created"),
-            count(row).label("reports"),
-            *(count(f).label(f"file_{i}") for i, f in enumerate(files)),
-            count(completed).label("completed"),
-            count(queued).label("events"),
-        )
+        params: dict[str, Any] = {
+            "p_blob_sha256": report.blob_sha256,
+            "p_blob_size": report.blob_size,
+            "p_id": report.id,
+            "p_workspace_id": report.workspace_id,
+            "p_api_key_id": report.api_key_id,
+            "p_external_id": report.external_id,
+            "p_format": report.format,
+            "p_vendor": report.vendor,
+            "p_document": report.document,
+            "p_source": report.source,
+            "p_warnings": report.warnings,
+            "p_metadata": report.metadata,
+            "p_request_id": report.request_id,
+            "p_created_at": report.created_at,
+            "p_idempotency_key": idempotency_key,
+            "p_claim_token": claim_token,
+            "p_response_status": response.status,
+            "p_response_headers": response.headers,
+            "p_response_body": response.body,
+            "p_event_id": event.event_id,
+            "p_event_subject": event.subject,
+            "p_event_payload": event.payload,
+            "p_event_headers": event.headers,
+        }
+        for i, f in enumerate(report.files):
+            params.update({f"p_file_{i}_{name}": f[name] for name in _FILE_COLUMNS})
         try:
             with db.translate_errors():
                 async with self._engine.begin() as conn:
-                    written = (await conn.execute(write)).one()
+                    write = _store_statement(len(report.files))
+                    written = (await conn.execute(write, params)).one()
                     if written.completed != 1:
                         raise ClaimLost()
                     if written.blob_created:
@@ -366,6 +319,104 @@ class ImportRepository:
                     .where(outbox.c.event_id.in_(list(event_ids)))
                     .values(published_at=sa.func.now(), attempts=outbox.c.attempts + 1)
                 )
+
+
+_FILE_COLUMNS = tuple(c.name for c in report_files.c if c.name not in ("report_id", "position"))
+
+
+@functools.lru_cache(maxsize=16)
+def _store_statement(file_count: int) -> sa.Select[*tuple[Any, ...]]:
+    """The statement that writes one import, for ``file_count`` files, with bound parameters.
+
+    Data-modifying CTEs, all executed and checked together at the end of the statement: the
+    blob row (when new), the report, one single-row insert per file, the completion of our
+    idempotency claim (matched by its token) and the outbox event; the select counts what each
+    wrote. Built once per file count and executed with parameters: building it per import, and
+    SQLAlchemy deriving its cache key each time, cost about 0.6 ms of CPU per import.
+    """
+
+    def p(name: str) -> sa.BindParameter[Any]:
+        # Prefixed: a parameter named like a column would also be read as that column's value.
+        return sa.bindparam(f"p_{name}")
+
+    blob = (
+        insert(blobs)
+        .values(sha256=p("blob_sha256"), size_bytes=p("blob_size"))
+        .on_conflict_do_nothing()
+        .returning(blobs.c.sha256)
+        .cte("new_blob")
+    )
+    report_columns = (
+        "id",
+        "workspace_id",
+        "api_key_id",
+        "external_id",
+        "format",
+        "vendor",
+        "document",
+        "source",
+        "warnings",
+        "metadata",
+        "request_id",
+        "created_at",
+    )
+    row = (
+        sa.insert(reports)
+        .values({name: p(name) for name in report_columns})
+        .returning(reports.c.id)
+        .cte("new_report")
+    )
+    files = [
+        sa.insert(report_files)
+        .values(
+            report_id=p("id"),
+            position=i,
+            **{name: p(f"file_{i}_{name}") for name in _FILE_COLUMNS},
+        )
+        .returning(report_files.c.position)
+        .cte(f"new_file_{i}")
+        for i in range(file_count)
+    ]
+    completed = (
+        sa.update(idempotency_keys)
+        .where(
+            idempotency_keys.c.workspace_id == p("workspace_id"),
+            idempotency_keys.c.key == p("idempotency_key"),
+            idempotency_keys.c.claim_token == p("claim_token"),
+        )
+        .values(
+            state="completed",
+            locked_until=None,
+            report_id=p("id"),
+            response_status=p("response_status"),
+            response_headers=p("response_headers"),
+            response_body=p("response_body"),
+        )
+        .returning(idempotency_keys.c.key)
+        .cte("completed_key")
+    )
+    queued = (
+        sa.insert(outbox)
+        .values(
+            event_id=p("event_id"),
+            subject=p("event_subject"),
+            payload=p("event_payload"),
+            headers=p("event_headers"),
+        )
+        .returning(outbox.c.id)
+        .cte("queued_event")
+    )
+
+    def count(cte: sa.CTE) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(cte).scalar_subquery()
+
+    return sa.select(
+        count(blob).label("blob_created"),
+        count(row).label("reports"),
+        *(count(f).label(f"file_{i}") for i, f in enumerate(files)),
+        count(completed).label("completed"),
+        count(queued).label("events"),
+    )
 
 
 async def _now(conn: AsyncConnection) -> dt.datetime:
