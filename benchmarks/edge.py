@@ -126,7 +126,7 @@ async def _http(stack: DevStack, token: str, bare_port: int) -> list[Result]:
             ">= 0.5×",
             ratio >= 0.5,
             "Whole chain: auth and rate limit over NATS, idempotency claim, parse in a worker process, "
-            "one transaction with blob, report, files, idempotency record and outbox, JetStream publish. "
+            "one atomic statement writing blob, report, files, idempotency record and outbox row, JetStream publish. "
             "Baseline: FastAPI `UploadFile` endpoint that reads the file and returns. "
             f"{cpu} on {os.cpu_count()} cores shared by all of them and the load generator.",
         ),
