@@ -77,6 +77,17 @@ def test_201_carries_location_rate_headers_and_request_id(
     assert "Idempotency-Replayed" not in response.headers
 
 
+def test_201_keeps_a_file_name_sent_as_utf8(client: httpx.Client, dev_key: str) -> None:
+    # httpx, like curl and browsers, puts the name in the part header as raw UTF-8.
+    response = post(client, key=dev_key, files={"file": ("Dachfläche 屋根 ✓.csv", CSV)})
+    assert response.status_code == 201, response.text
+    assert response.json()["source"]["files"][0]["name"] == "Dachfläche 屋根 ✓.csv"
+    stored = client.get(
+        response.headers["Location"], headers={"Authorization": f"Bearer {dev_key}"}
+    )
+    assert stored.json()["source"]["files"][0]["name"] == "Dachfläche 屋根 ✓.csv"
+
+
 def test_incoming_request_id_is_echoed(client: httpx.Client, dev_key: str) -> None:
     response = post(client, key=dev_key, headers={"X-Request-Id": "partner-trace.42"})
     assert response.headers["X-Request-Id"] == "partner-trace.42"

@@ -197,7 +197,9 @@ class _FormReader:
 
     def _header_end(self) -> None:
         name = self._header_field.decode("latin-1").strip().lower()
-        self._headers[name] = self._header_value.decode("utf-8", "replace").strip()
+        # Latin-1 maps every byte to one character, so the parameters can be taken back to their
+        # bytes and read as UTF-8: clients send file names as raw UTF-8 (RFC 7578 §4.2).
+        self._headers[name] = self._header_value.decode("latin-1").strip()
         self._header_field.clear()
         self._header_value.clear()
 

@@ -52,6 +52,47 @@ async def test_file_is_spooled_and_hashed_and_fields_kept(tmp_path: Path) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
+def raw_part(disposition: bytes, value: bytes) -> bytes:
+    return (
+        b"--"
+        + BOUNDARY
+        + b"\r\nContent-Disposition: "
+        + disposition
+        + b"\r\n\r\n"
+        + value
+        + b"\r\n--"
+        + BOUNDARY
+        + b"--\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("disposition", "filename"),
+    [
+        # What curl and browsers send: the name as raw UTF-8 (RFC 7578 §4.2).
+        ('form-data; name="file"; filename="Résumé ✓ 屋根.csv"'.encode(), "Résumé ✓ 屋根.csv"),
+        # Not UTF-8 (a Latin-1 client): kept, the undecodable byte replaced.
+        (b'form-data; name="file"; filename="r\xe9sum\xe9.csv"', "r\ufffdsum\ufffd.csv"),
+        # The RFC 5987 form is not for multipart (RFC 7578): the plain filename wins.
+        (b'form-data; name="file"; filename="a.csv"; filename*=UTF-8\'\'b%C3%A9.csv', "a.csv"),
+    ],
+    ids=["utf-8", "not-utf-8", "rfc5987-ignored"],
+)
+async def test_file_names_are_read_as_utf8(
+    disposition: bytes, filename: str, tmp_path: Path
+) -> None:
+    got = await receive(raw_part(disposition, b"Facet,Area\nF1,100\n"), tmp_path)
+    assert got.filename == filename
+    got.discard()
+
+
+async def test_a_field_name_outside_ascii_is_an_unknown_field(tmp_path: Path) -> None:
+    with pytest.raises(errors.ApiError) as caught:
+        await receive(raw_part('form-data; name="fïle"'.encode(), b"x"), tmp_path)
+    assert (caught.value.code, caught.value.param) == ("unknown_field", "fïle")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("parts", "code"),
     [
