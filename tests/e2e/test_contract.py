@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import BinaryIO
 
@@ -11,6 +12,8 @@ import pytest
 
 from roofkit_cli.devstack import DevStack
 from roofkit_events import apikeys
+from tests.corpus.renderers import json_eagleview
+from tests.corpus.roofs import all_roofs, roof_truth
 from tests.e2e.conftest import EXAMPLE_CSV
 from tests.e2e.helpers import (
     apply,
@@ -86,6 +89,17 @@ def test_201_keeps_a_file_name_sent_as_utf8(client: httpx.Client, dev_key: str) 
         response.headers["Location"], headers={"Authorization": f"Bearer {dev_key}"}
     )
     assert stored.json()["source"]["files"][0]["name"] == "Dachfläche 屋根 ✓.csv"
+
+
+def test_201_when_the_report_text_holds_nul_which_postgres_cannot_store(
+    client: httpx.Client, dev_key: str
+) -> None:
+    roof = all_roofs()[0]
+    document = json.loads(json_eagleview.render(roof, roof_truth(roof))[0].data)
+    document["EAGLEVIEW_EXPORT"]["LOCATION"]["@address"] = "12 Test\x00Lane"
+    response = post(client, key=dev_key, files={"file": ("r.json", json.dumps(document).encode())})
+    assert response.status_code == 201, response.text
+    assert response.json()["report"]["property"]["address"]["line1"] == "12 Test\ufffdLane"
 
 
 def test_incoming_request_id_is_echoed(client: httpx.Client, dev_key: str) -> None:
@@ -181,6 +195,8 @@ def test_400_invalid_multipart(client: httpx.Client, dev_key: str) -> None:
         ({}, {"metadata": "[1, 2]"}, "invalid_metadata", "metadata"),
         ({}, {"metadata": "{not json"}, "invalid_metadata", "metadata"),
         ({}, {"metadata": '{"k": "' + "v" * 17000 + '"}'}, "invalid_metadata", "metadata"),
+        ({}, {"metadata": '{"k": "a\\u0000b"}'}, "invalid_metadata", "metadata"),
+        ({}, {"metadata": '{"a\\u0000": 1}'}, "invalid_metadata", "metadata"),
     ],
 )
 def test_400_form_rules(
@@ -555,6 +571,10 @@ def test_reports_of_another_workspace_are_404_like_missing_ones(
     )
     assert foreign.status_code == missing.status_code == 404
     assert error(foreign)["code"] == error(missing)["code"] == "report_not_found"
+    for odd in ("%00", "rpt_%00", "a" * 5000, "rpt_ABC", "import"):  # no such id, ever
+        response = client.get(f"/api/v1/reports/{odd}", headers={"Authorization": f"Bearer {mine}"})
+        assert response.status_code == 404, (odd, response.text)
+        assert error(response)["code"] == "report_not_found"
     listed = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {theirs}"}).json()
     assert created.json()["id"] not in [r["id"] for r in listed["data"]]
 
@@ -593,6 +613,10 @@ def test_reading_needs_the_read_scope_and_refuses_selectors(
         ({"limit": "0"}, "invalid_parameter"),
         ({"cursor": "!!"}, "invalid_parameter"),
         ({"sort": "x"}, "unknown_parameter"),
+        ({"external_id": "a\x00b"}, "invalid_parameter"),
+        ({"external_id": "has spaces"}, "invalid_parameter"),
+        ({"external_id": ["a", "b"]}, "invalid_parameter"),
+        ({"limit": ["1", "2"]}, "invalid_parameter"),
     ):
         response = client.get(
             "/api/v1/reports", params=params, headers={"Authorization": f"Bearer {reader}"}

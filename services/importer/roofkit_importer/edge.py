@@ -208,6 +208,13 @@ def check_query(request: Request, allowed: Iterable[str]) -> None:
             raise errors.InvalidRequest(
                 f"Unknown query parameter {name!r}.", code="unknown_parameter", param=name
             )
+    for name in allowed_set:
+        if len(request.query_params.getlist(name)) > 1:
+            raise errors.InvalidRequest(
+                f"The query parameter {name!r} appears more than once.",
+                code="invalid_parameter",
+                param=name,
+            )
 
 
 def check_selector_headers(request: Request) -> None:

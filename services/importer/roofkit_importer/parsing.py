@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from roofkit_importer import parsers
+from roofkit_importer.nul import json_without_nul, without_nul
 from roofkit_importer.parsers import registry
 
 logger = logging.getLogger(__name__)
@@ -107,10 +108,11 @@ class ParsedDocument:
 def _as_document(result: parsers.ParseResult) -> ParsedDocument:
     report = result.report
     return ParsedDocument(
-        report_json=report.model_dump_json().encode(),
+        # Text read from a file may hold U+0000, which Postgres cannot store: replaced (nul.py).
+        report_json=json_without_nul(report.model_dump_json().encode()),
         files=result.files,
-        warnings=[w.model_dump(mode="json") for w in result.warnings],
-        vendor=report.report.vendor,
+        warnings=without_nul([w.model_dump(mode="json") for w in result.warnings]),
+        vendor=without_nul(report.report.vendor),
         total_area_sqft=report.summary.total_area_sqft,
     )
 

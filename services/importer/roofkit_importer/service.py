@@ -24,6 +24,7 @@ from roofkit_events.reports.v1 import reports_pb2
 from roofkit_importer import errors, metrics
 from roofkit_importer.gateway import Principal
 from roofkit_importer.idempotency import ClaimState, StoredResponse, fingerprint
+from roofkit_importer.nul import contains_nul
 from roofkit_importer.parsers import ParseError
 from roofkit_importer.parsing import ParsedDocument
 from roofkit_importer.repository import (
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 IMPORT_PATH = "/api/v1/reports/import"
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REPORT_ID = re.compile(r"^rpt_[0-9a-z]{1,64}$")
+"""What :func:`new_id` makes for reports (with room to grow); anything else names no report."""
 FORMAT_HINTS = frozenset({"pdf", "xml", "json", "csv", "xlsx", "dxf", "zip"})
 METADATA_MAX_BYTES = 16 * 1024
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -99,6 +102,13 @@ def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dic
         if not isinstance(parsed, dict):
             raise errors.InvalidRequest(
                 "metadata must be a JSON object.", code="invalid_metadata", param="metadata"
+            )
+        # Stored as given, in JSONB, which cannot hold U+0000 (JSON text spells it \u0000).
+        if "\\u0000" in raw and contains_nul(parsed):
+            raise errors.InvalidRequest(
+                "metadata must not contain the character U+0000.",
+                code="invalid_metadata",
+                param="metadata",
             )
         metadata = parsed
     return external_id, hint, metadata
@@ -318,7 +328,11 @@ class ImportService:
         return ImportOutcome(201, headers, body, replayed=False)
 
     async def get_report(self, principal: Principal, report_id: str) -> bytes:
-        row = await self._repo.get(principal.workspace_id, report_id)
+        row = (
+            await self._repo.get(principal.workspace_id, report_id)
+            if REPORT_ID.match(report_id)
+            else None
+        )
         if row is None:
             raise errors.NotFound("No such report.", param="id")
         return orjson.dumps(render_report(row))

@@ -36,6 +36,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         connect_args={"connect_timeout": 3},
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
+        # A failed statement's error names the statement, never its values: they are partner
+        # data (reports, metadata) and key hashes, and errors are logged.
+        hide_parameters=True,
     )
 
 

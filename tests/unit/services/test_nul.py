@@ -1,0 +1,64 @@
+"""U+0000 in JSON values: refused in partner metadata, replaced in text read from report files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from roofkit_importer import errors, parsers, parsing
+from roofkit_importer.nul import contains_nul, json_without_nul, without_nul
+from roofkit_importer.service import validate_fields
+from tests.corpus.renderers import json_eagleview
+from tests.corpus.roofs import all_roofs, roof_truth
+
+
+def test_contains_nul_looks_at_keys_and_nested_values() -> None:
+    assert not contains_nul({"a": ["b", {"c": 1.5, "d": None}]})
+    assert contains_nul({"a": ["b", {"c": "x\x00"}]})
+    assert contains_nul({"a\x00": 1})
+
+
+def test_json_without_nul_replaces_only_the_character() -> None:
+    plain = b'{"a": "no nul here", "b": "a backslash-u text: \\\\u0000"}'
+    # A literal backslash-u0000 text is not the character: kept as it is.
+    assert orjson.loads(json_without_nul(plain)) == orjson.loads(plain)
+    assert json_without_nul(b'{"a": "b"}') == b'{"a": "b"}'
+    cleaned = orjson.loads(json_without_nul(orjson.dumps({"k\x00": ["x\x00y", 1]})))
+    assert cleaned == {"k\ufffd": ["x\ufffdy", 1]}
+    assert without_nul("a\x00") == "a\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("raw", "ok"),
+    [
+        ('{"job": "a\\u0000b"}', False),
+        ('{"a\\u0000": 1}', False),
+        ('{"deep": [[{"x": "\\u0000"}]]}', False),
+        ('{"text": "\\\\u0000 is how JSON spells it"}', True),
+        ('{"text": "\\u0001 is fine"}', True),
+    ],
+)
+def test_metadata_with_nul_is_invalid_metadata(raw: str, ok: bool) -> None:
+    if ok:
+        assert validate_fields({"metadata": raw})[2] == json.loads(raw)
+        return
+    with pytest.raises(errors.ApiError) as caught:
+        validate_fields({"metadata": raw})
+    assert (caught.value.code, caught.value.param) == ("invalid_metadata", "metadata")
+
+
+def test_a_report_whose_text_holds_nul_is_serialized_with_the_replacement(tmp_path: Path) -> None:
+    roof = all_roofs()[0]
+    sample = json_eagleview.render(roof, roof_truth(roof))[0]
+    document = json.loads(sample.data)
+    document["EAGLEVIEW_EXPORT"]["LOCATION"]["@address"] = "12 Test\x00Lane"
+    path = tmp_path / "r.json"
+    path.write_bytes(json.dumps(document).encode())
+    result = parsers.parse_file(path, "r.json", format_hint=None, limits=parsers.ParseLimits())
+    assert result.report.property.address.line1 == "12 Test\x00Lane"
+    parsed = parsing._as_document(result)
+    assert b"\\u0000" not in parsed.report_json
+    assert orjson.loads(parsed.report_json)["property"]["address"]["line1"] == "12 Test\ufffdLane"
