@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from roofkit_importer import edge, errors, upload
 from roofkit_importer.gateway import Principal
 from roofkit_importer.openapi import GET_OPENAPI, IMPORT_OPENAPI, LIST_OPENAPI
-from roofkit_importer.service import EXTERNAL_ID, IMPORT_PATH, ImportService
+from roofkit_importer.service import IMPORT_PATH, ImportService, check_external_id
 from roofkit_importer.settings import ImporterSettings
 
 router = APIRouter()
@@ -158,13 +158,7 @@ async def list_reports(request: Request, gate: GateDep, service: Service) -> Res
         raise errors.InvalidRequest(
             "limit must be an integer from 1 to 100.", code="invalid_parameter", param="limit"
         )
-    external_id = params.get("external_id")
-    if external_id is not None and not EXTERNAL_ID.match(external_id):
-        raise errors.InvalidRequest(
-            "external_id must be 1-128 characters of A-Z a-z 0-9 . _ : -",
-            code="invalid_parameter",
-            param="external_id",
-        )
+    external_id = check_external_id(params.get("external_id"), "invalid_parameter")
     body = await service.list_reports(
         principal,
         external_id=external_id,

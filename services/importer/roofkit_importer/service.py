@@ -72,15 +72,20 @@ def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
 
 
-def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dict[str, Any]]:
-    """external_id, format hint and metadata of the form, or InvalidRequest."""
-    external_id = fields.get("external_id")
+def check_external_id(external_id: str | None, code: str) -> str | None:
+    """``external_id`` (a form field or a query parameter), or InvalidRequest with ``code``."""
     if external_id is not None and not EXTERNAL_ID.match(external_id):
         raise errors.InvalidRequest(
             "external_id must be 1-128 characters of A-Z a-z 0-9 . _ : -",
-            code="invalid_field",
+            code=code,
             param="external_id",
         )
+    return external_id
+
+
+def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dict[str, Any]]:
+    """external_id, format hint and metadata of the form, or InvalidRequest."""
+    external_id = check_external_id(fields.get("external_id"), "invalid_field")
     hint = fields.get("format")
     if hint is not None:
         hint = hint.strip().lower()
