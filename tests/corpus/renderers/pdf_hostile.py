@@ -59,6 +59,19 @@ def _page(contents: bytes, resources: bytes) -> bytes:
     )
 
 
+def text_page(content: bytes) -> bytes:
+    """A one-page PDF whose page draws ``content`` (text operators, uncompressed) in Helvetica."""
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            _page(b"4 0 R", b"<< /Font << /F1 5 0 R >> >>"),
+            _stream(content),
+            FONT,
+        ]
+    )
+
+
 def circular_pages() -> bytes:
     return raw_pdf(
         [

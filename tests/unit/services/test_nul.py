@@ -11,7 +11,7 @@ import pytest
 from roofkit_importer import errors, parsers, parsing
 from roofkit_importer.nul import contains_nul, json_without_nul, without_nul
 from roofkit_importer.service import validate_fields
-from tests.corpus.renderers import json_eagleview
+from tests.corpus.renderers import json_eagleview, pdf_hostile
 from tests.corpus.roofs import all_roofs, roof_truth
 
 
@@ -48,6 +48,23 @@ def test_metadata_with_nul_is_invalid_metadata(raw: str, ok: bool) -> None:
     with pytest.raises(errors.ApiError) as caught:
         validate_fields({"metadata": raw})
     assert (caught.value.code, caught.value.param) == ("invalid_metadata", "metadata")
+
+
+def test_a_pdf_whose_text_layer_holds_nul_is_serialized_with_the_replacement(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "r.pdf"
+    path.write_bytes(
+        pdf_hostile.text_page(
+            b"BT /F1 12 Tf 72 700 Td (Total Roof Area = 2,000 sq ft) Tj"
+            b" 0 -20 Td (Complexity = Com\\000plex) Tj ET"
+        )
+    )
+    result = parsers.parse_file(path, "r.pdf", format_hint=None, limits=parsers.ParseLimits())
+    assert result.report.summary.complexity == "Com\x00plex"
+    parsed = parsing._as_document(result)
+    assert b"\\u0000" not in parsed.report_json
+    assert orjson.loads(parsed.report_json)["summary"]["complexity"] == "Com\ufffdplex"
 
 
 def test_a_report_whose_text_holds_nul_is_serialized_with_the_replacement(tmp_path: Path) -> None:
