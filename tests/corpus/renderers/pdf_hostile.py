@@ -59,12 +59,13 @@ def _page(contents: bytes, resources: bytes) -> bytes:
     )
 
 
-def text_page(content: bytes) -> bytes:
-    """A one-page PDF whose page draws ``content`` (text operators, uncompressed) in Helvetica."""
+def text_page(content: bytes, *, declared_pages: int = 1) -> bytes:
+    """A one-page PDF whose page draws ``content`` (text operators, uncompressed) in Helvetica;
+    its page tree claims ``declared_pages`` pages."""
     return raw_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count %d >>" % declared_pages,
             _page(b"4 0 R", b"<< /Font << /F1 5 0 R >> >>"),
             _stream(content),
             FONT,
@@ -127,15 +128,7 @@ def deep_arrays(depth: int = 50_000) -> bytes:
 
 
 def lying_page_count() -> bytes:
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 2000000000 >>",
-            _page(b"4 0 R", b"<< /Font << /F1 5 0 R >> >>"),
-            _stream(TEXT),
-            FONT,
-        ]
-    )
+    return text_page(TEXT, declared_pages=2_000_000_000)
 
 
 def huge_stream_length() -> bytes:
