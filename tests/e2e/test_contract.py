@@ -571,7 +571,7 @@ def test_reports_of_another_workspace_are_404_like_missing_ones(
     )
     assert foreign.status_code == missing.status_code == 404
     assert error(foreign)["code"] == error(missing)["code"] == "report_not_found"
-    for odd in ("%00", "rpt_%00", "a" * 5000, "rpt_ABC", "import"):  # no such id, ever
+    for odd in ("%00", "rpt_%00", "a" * 5000, "rpt_ABC"):  # no such id, ever
         response = client.get(f"/api/v1/reports/{odd}", headers={"Authorization": f"Bearer {mine}"})
         assert response.status_code == 404, (odd, response.text)
         assert error(response)["code"] == "report_not_found"
@@ -631,6 +631,23 @@ def test_reads_have_their_own_rate_limit_bucket(stack: DevStack, client: httpx.C
     response = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.headers["X-RateLimit-Limit"] == "50"
+
+
+def test_unknown_paths_and_methods_answer_the_error_body(
+    client: httpx.Client, dev_key: str
+) -> None:
+    auth = {"Authorization": f"Bearer {dev_key}"}
+    for method, path, status, code, allow in (
+        ("GET", "/api/v2/reports", 404, "not_found", None),
+        ("POST", IMPORT + "/", 404, "not_found", None),  # no redirect the client would follow
+        ("PUT", IMPORT, 405, "method_not_allowed", "POST"),
+        ("GET", IMPORT, 405, "method_not_allowed", "POST"),  # not a report called "import"
+        ("DELETE", "/api/v1/reports/rpt_abc", 405, "method_not_allowed", "GET"),
+    ):
+        response = client.request(method, path, headers=auth)
+        assert response.status_code == status, (method, path, response.text)
+        assert error(response)["code"] == code
+        assert response.headers.get("Allow") == allow
 
 
 def test_metrics_count_decisions_and_outcomes(

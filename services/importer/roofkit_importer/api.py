@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from roofkit_importer import edge, errors, upload
 from roofkit_importer.gateway import Principal
@@ -121,6 +122,12 @@ async def _reader(request: Request, gate: edge.Gate, endpoint: str) -> Principal
     return await gate.admit(
         request, scope="reports.read", endpoint=endpoint, per_minute=lambda p: p.reads_per_minute
     )
+
+
+@router.get(IMPORT_PATH, include_in_schema=False)
+async def import_takes_post_only() -> Response:
+    """``GET`` of the import endpoint: 405, not a lookup of a report called "import"."""
+    raise StarletteHTTPException(405, headers={"Allow": "POST"})
 
 
 @router.get(

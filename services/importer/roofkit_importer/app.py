@@ -20,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from nats.aio.client import Client as NatsClient
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roofkit_importer import api, errors, http_errors, metrics, openapi
@@ -172,6 +173,9 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # A path with a trailing slash is another path (404), not a redirect a client may
+        # follow by sending its upload a second time.
+        redirect_slashes=False,
     )
     app.include_router(api.router)
 
@@ -187,6 +191,24 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
         if getattr(request.state, "body_unread", False) and await _drain_small_body(request, exc):
             request.state.body_unread = False
         return _error_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_routing_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # No route for the path (404) or the method (405): the same error body as every other.
+        code, message = _ROUTING_ERRORS.get(
+            exc.status_code, ("invalid_request", "The request cannot be served.")
+        )
+        return Response(
+            http_errors.body(
+                error_type="invalid_request_error",
+                code=code,
+                message=message,
+                request_id=getattr(request.state, "request_id", "req_unknown"),
+            ),
+            status_code=exc.status_code,
+            headers=exc.headers,
+            media_type="application/json",
+        )
 
     @app.exception_handler(DependencyUnavailable)
     async def on_unavailable(request: Request, exc: DependencyUnavailable) -> Response:
@@ -217,6 +239,11 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
     app.openapi = custom_openapi  # type: ignore[method-assign]
     return RequestContext(app)  # type: ignore[return-value]
 
+
+_ROUTING_ERRORS = {
+    404: ("not_found", "No such endpoint. The API lives under /api/v1 (see /docs)."),
+    405: ("method_not_allowed", "This endpoint does not take this method; see the Allow header."),
+}
 
 SMALL_BODY_BYTES = 64 * 1024
 DRAIN_TIMEOUT_S = 2.0
