@@ -30,7 +30,9 @@ SQFT_PER_UNIT = {
     "sqyd": 9.0,
 }
 
-_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+"
+# Thousands separators, decimals and an exponent (``1.2E+03``: an exported float; without it the
+# ``E+03`` would be read as a unit and the value as 1.2).
+_NUMBER = r"[-+]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d{1,3})?"
 _NUMBER_RE = re.compile(_NUMBER)
 _FEET_INCHES_RE = re.compile(
     r"^\s*(?P<ft>" + _NUMBER + r")\s*(?:'|\u2019|ft\.?|feet|foot)\s*"
