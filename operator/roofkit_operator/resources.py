@@ -7,6 +7,7 @@ local stack, so both read it through these functions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,12 +51,32 @@ class ApiKeySpec:
     reads_per_minute: int | None
 
 
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _object_name(value: Any, field: str) -> str:
+    """A Kubernetes object name (RFC 1123 subdomain), checked as the API server checks it, so
+    that ``roofkit apply`` accepts exactly the manifests a cluster accepts."""
+    if not isinstance(value, str) or not value:
+        raise InvalidManifest(f"{field} is required")
+    if len(value) > 253 or not _SUBDOMAIN.match(value):
+        raise InvalidManifest(
+            f"{field} {value!r} must be lowercase letters, digits, '-' and '.', "
+            "start and end with a letter or digit, at most 253 characters (RFC 1123)"
+        )
+    return value
+
+
 def _meta(manifest: Mapping[str, Any], default_namespace: str) -> tuple[str, str]:
     meta = manifest.get("metadata") or {}
-    name = meta.get("name")
-    if not isinstance(name, str) or not name:
-        raise InvalidManifest("metadata.name is required")
-    return str(meta.get("namespace") or default_namespace), name
+    if not isinstance(meta, Mapping):
+        raise InvalidManifest("metadata must be a mapping")
+    name = _object_name(meta.get("name"), "metadata.name")
+    namespace = meta.get("namespace") or default_namespace
+    if not isinstance(namespace, str) or len(namespace) > 63 or not _LABEL.match(namespace):
+        raise InvalidManifest(f"metadata.namespace {namespace!r} is not a valid namespace name")
+    return namespace, name
 
 
 def _positive(value: Any, field: str, default: int | None) -> int | None:
@@ -115,9 +136,7 @@ def _expiry(value: Any) -> dt.datetime | None:
 def apikey_spec(manifest: Mapping[str, Any], default_namespace: str = "default") -> ApiKeySpec:
     namespace, name = _meta(manifest, default_namespace)
     spec = manifest.get("spec") or {}
-    ref = (spec.get("workspaceRef") or {}).get("name")
-    if not isinstance(ref, str) or not ref:
-        raise InvalidManifest("spec.workspaceRef.name is required")
+    ref = _object_name((spec.get("workspaceRef") or {}).get("name"), "spec.workspaceRef.name")
     scopes = spec.get("scopes") or []
     if not scopes or any(s not in SCOPES for s in scopes):
         raise InvalidManifest(

@@ -12,6 +12,7 @@ import sys
 
 import httpx
 import psutil
+import pytest
 
 from roofkit_cli import infra
 from roofkit_cli.devstack import DevStack
@@ -104,6 +105,39 @@ spec:
         timeout=60,
     )
     assert json.loads(again.stdout)["apikeys"]["partner-json-key"]["token"] is None
+
+
+@pytest.mark.parametrize(
+    ("manifest", "says"),
+    [
+        (": : :\n\t- not yaml", "not valid YAML"),
+        ("apiVersion: roofkit.io/v1alpha1\nkind: Gizmo\nmetadata: {name: x}\n", "Gizmo"),
+        (
+            "apiVersion: roofkit.io/v1alpha1\nkind: Workspace\nmetadata: {name: Acme Roofing}\n",
+            "RFC 1123",
+        ),
+        (
+            "apiVersion: roofkit.io/v1alpha1\nkind: ApiKey\nmetadata: {name: orphan-key}\n"
+            "spec: {workspaceRef: {name: no-such-workspace}, scopes: [reports.write]}\n",
+            "does not exist",
+        ),
+    ],
+    ids=["not-yaml", "unknown-kind", "bad-name", "missing-workspace"],
+)
+def test_apply_refuses_a_bad_manifest_with_one_line_and_no_traceback(
+    stack: DevStack, manifest: str, says: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "roofkit_cli", "apply", "-f", "-"],
+        input=manifest,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ROOFKIT_HOME": str(stack.home)},
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
 
 
 def test_a_dead_service_process_is_reported_and_restarted(

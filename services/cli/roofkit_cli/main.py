@@ -83,15 +83,16 @@ def _urls() -> tuple[str, str]:
 
 def _apply(files: list[str], output: str | None) -> int:
     from roofkit_cli import manifests
+    from roofkit_operator.errors import OperatorError
     from roofkit_operator.resources import InvalidManifest
 
-    database_url, nats_url = _urls()
     try:
-        documents = manifests.load(files)
+        documents = manifests.load(files)  # a broken manifest is refused before any connection
+        database_url, nats_url = _urls()
         applied = asyncio.run(
             manifests.apply(documents, database_url=database_url, nats_url=nats_url, home=_home())
         )
-    except InvalidManifest as exc:
+    except (InvalidManifest, OperatorError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if output == "json":
@@ -131,9 +132,14 @@ def _apply(files: list[str], output: str | None) -> int:
 
 def _delete(files: list[str]) -> int:
     from roofkit_cli import manifests
+    from roofkit_operator.resources import InvalidManifest
 
+    try:
+        documents = manifests.load(files)
+    except InvalidManifest as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     database_url, nats_url = _urls()
-    documents = manifests.load(files)
     for line in asyncio.run(
         manifests.delete(documents, database_url=database_url, nats_url=nats_url)
     ):

@@ -25,8 +25,16 @@ def load(paths: Iterable[str], stdin: TextIO = sys.stdin) -> list[dict[str, Any]
     """Every Workspace/ApiKey document of the files (``-`` is standard input), workspaces first."""
     documents: list[dict[str, Any]] = []
     for path in paths:
-        text = stdin.read() if path == "-" else Path(path).read_text()
-        for document in yaml.safe_load_all(text):
+        try:
+            text = stdin.read() if path == "-" else Path(path).read_text()
+            loaded = list(yaml.safe_load_all(text))
+        except OSError as exc:
+            raise resources.InvalidManifest(f"{path}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise resources.InvalidManifest(f"{path}: not UTF-8 text") from exc
+        except yaml.YAMLError as exc:
+            raise resources.InvalidManifest(f"{path}: not valid YAML ({exc})") from exc
+        for document in loaded:
             if not document:
                 continue
             if not isinstance(document, dict):
