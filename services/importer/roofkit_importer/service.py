@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import logging
 import re
 import secrets
@@ -72,6 +73,28 @@ def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
 
 
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
+def _wide_integer_problem(raw: str) -> str | None:
+    """Why the JSON text cannot be kept as given: an integer outside 64 bits, which orjson reads
+    as a float (metadata is returned as given, so such a number is refused, not rounded)."""
+
+    def integer(text: str) -> int:
+        value = int(text)
+        if not -(2**63) <= value < 2**64:
+            raise OverflowError(text)
+        return value
+
+    try:
+        json.loads(raw, parse_int=integer)
+    except OverflowError:
+        return "metadata integers must fit in 64 bits; send larger numbers as strings."
+    except RecursionError:
+        return "metadata is nested too deeply."
+    return None
+
+
 def check_external_id(external_id: str | None, code: str) -> str | None:
     """``external_id`` (a form field or a query parameter), or InvalidRequest with ``code``."""
     if external_id is not None and not EXTERNAL_ID.match(external_id):
@@ -102,12 +125,17 @@ def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dic
             parsed = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise errors.InvalidRequest(
-                "metadata must be a JSON object.", code="invalid_metadata", param="metadata"
+                f"metadata must be a JSON object ({exc}).",
+                code="invalid_metadata",
+                param="metadata",
             ) from exc
         if not isinstance(parsed, dict):
             raise errors.InvalidRequest(
                 "metadata must be a JSON object.", code="invalid_metadata", param="metadata"
             )
+        problem = _wide_integer_problem(raw) if _LONG_DIGITS.search(raw) else None
+        if problem is not None:
+            raise errors.InvalidRequest(problem, code="invalid_metadata", param="metadata")
         # Stored as given, in JSONB, which cannot hold U+0000 (JSON text spells it \u0000).
         if "\\u0000" in raw and contains_nul(parsed):
             raise errors.InvalidRequest(

@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 
 import orjson
-import pytest
 
-from roofkit_importer import errors, parsers, parsing
+from roofkit_importer import parsers, parsing
 from roofkit_importer.nul import contains_nul, json_without_nul, without_nul
-from roofkit_importer.service import validate_fields
 from tests.corpus.renderers import json_eagleview, pdf_hostile
 from tests.corpus.roofs import all_roofs, roof_truth
 
@@ -29,25 +27,6 @@ def test_json_without_nul_replaces_only_the_character() -> None:
     cleaned = orjson.loads(json_without_nul(orjson.dumps({"k\x00": ["x\x00y", 1]})))
     assert cleaned == {"k\ufffd": ["x\ufffdy", 1]}
     assert without_nul("a\x00") == "a\ufffd"
-
-
-@pytest.mark.parametrize(
-    ("raw", "ok"),
-    [
-        ('{"job": "a\\u0000b"}', False),
-        ('{"a\\u0000": 1}', False),
-        ('{"deep": [[{"x": "\\u0000"}]]}', False),
-        ('{"text": "\\\\u0000 is how JSON spells it"}', True),
-        ('{"text": "\\u0001 is fine"}', True),
-    ],
-)
-def test_metadata_with_nul_is_invalid_metadata(raw: str, ok: bool) -> None:
-    if ok:
-        assert validate_fields({"metadata": raw})[2] == json.loads(raw)
-        return
-    with pytest.raises(errors.ApiError) as caught:
-        validate_fields({"metadata": raw})
-    assert (caught.value.code, caught.value.param) == ("invalid_metadata", "metadata")
 
 
 def test_a_pdf_whose_text_layer_holds_nul_is_serialized_with_the_replacement(
