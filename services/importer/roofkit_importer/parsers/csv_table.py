@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from roofkit_importer.parsers import tables
 from roofkit_importer.parsers.errors import ParseError
@@ -16,7 +17,9 @@ from roofkit_importer.parsers.limits import ParseLimits
 from roofkit_importer.parsers.result import ParseResult, Source
 from roofkit_importer.report.assembly import ReportBuilder
 
-DELIMITERS = (",", ";", "\t", "|")
+DELIMITERS = (";", ",", "\t", "|")
+"""In order of preference when two split the lines equally well: a semicolon first, because
+spreadsheets choose it exactly when the comma is their decimal separator (``Area;1.234,5``)."""
 SNIFF_LINES = 30
 SNIFF_HEAD_CHARS = 64 * 1024
 
@@ -92,6 +95,50 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
+# A number whose separators tell its convention on their own: ``1.234,5`` and ``123,5`` (a comma
+# followed by other than three digits) can only be decimal commas; ``1,234.5`` and ``123.5`` only
+# decimal points. ``1,234`` and ``1.234`` could be either and decide nothing.
+_ONLY_DECIMAL_COMMA = re.compile(
+    r"[-+]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,}))(?![\d.,])"
+)
+_ONLY_DECIMAL_POINT = re.compile(
+    r"[-+]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,}))(?![\d.,])"
+)
+_COMMA_NUMBER = re.compile(r"([-+]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?![\d.,])")
+
+
+def _starts_a_number(cell: tables.Cell) -> bool:
+    return isinstance(cell, str) and cell[:1] in "0123456789+-" and cell != ""
+
+
+def uses_decimal_comma(rows: list[list[tables.Cell]]) -> bool:
+    """Whether the file writes numbers with decimal commas (``123,5``, ``1.234,5``), as
+    spreadsheets in many locales export them: some number says so, and none says otherwise."""
+    comma = False
+    for row in rows:
+        for cell in row:
+            if not _starts_a_number(cell):
+                continue
+            assert isinstance(cell, str)
+            if _ONLY_DECIMAL_POINT.match(cell):
+                return False
+            comma = comma or _ONLY_DECIMAL_COMMA.match(cell) is not None
+    return comma
+
+
+def _with_decimal_points(cell: tables.Cell) -> tables.Cell:
+    """``1.234,5 sq ft`` → ``1234.5 sq ft``: a leading decimal-comma number rewritten."""
+    if not _starts_a_number(cell):
+        return cell
+    assert isinstance(cell, str)
+    match = _COMMA_NUMBER.match(cell)
+    if match is None:
+        return cell
+    sign, whole, fraction = match.groups()
+    number = sign + whole.replace(".", "") + ("." + fraction if fraction else "")
+    return number + cell[match.end() :]
+
+
 def read_rows(text: str, name: str, limits: ParseLimits) -> list[list[tables.Cell]]:
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -132,6 +179,13 @@ def parse(source: Source, limits: ParseLimits) -> ParseResult:
     text = decode(data, source.name)
     rows = read_rows(text, source.name, limits)
     builder = ReportBuilder(file=source.name, method="csv")
+    # A comma-delimited file cannot hold decimal commas unquoted; only look at the others.
+    if sniff_delimiter(text) != "," and uses_decimal_comma(rows):
+        rows = [[_with_decimal_points(cell) for cell in row] for row in rows]
+        builder.warn(
+            "CSV_DECIMAL_COMMA",
+            "Numbers are written with decimal commas (1.234,5) and were read that way.",
+        )
     if not tables.interpret([tables.Sheet(name=None, rows=rows)], builder):
         raise ParseError.for_file(
             "report_unsupported",
