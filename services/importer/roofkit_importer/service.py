@@ -173,9 +173,12 @@ def encode_cursor(seq: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("s:"):
+        if not raw.startswith("s:") or not raw[2:].isdigit():
             raise ValueError(raw)
-        return int(raw[2:])
+        seq = int(raw[2:])
+        if not 0 < seq < 2**63:  # reports.seq is a bigint identity
+            raise ValueError(raw)
+        return seq
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.InvalidRequest(
             "cursor is not one this API returned.", code="invalid_parameter", param="cursor"
