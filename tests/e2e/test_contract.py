@@ -618,6 +618,8 @@ def test_reading_needs_the_read_scope_and_refuses_selectors(
         ({"external_id": ["a", "b"]}, "invalid_parameter"),
         ({"limit": ["1", "2"]}, "invalid_parameter"),
         ({"cursor": "czo5MjIzMzcyMDM2ODU0Nzc1ODA4"}, "invalid_parameter"),  # "s:" + 2**63
+        ({"limit": "²"}, "invalid_parameter"),  # a digit to str.isdigit(), not to int()
+        ({"limit": "٣"}, "invalid_parameter"),
     ):
         response = client.get(
             "/api/v1/reports", params=params, headers={"Authorization": f"Bearer {reader}"}

@@ -161,7 +161,7 @@ async def list_reports(request: Request, gate: GateDep, service: Service) -> Res
     edge.check_selector_headers(request)
     params = request.query_params
     raw_limit = params.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 100:
         raise errors.InvalidRequest(
             "limit must be an integer from 1 to 100.", code="invalid_parameter", param="limit"
         )

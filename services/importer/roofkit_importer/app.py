@@ -259,7 +259,7 @@ async def _drain_small_body(request: Request, exc: errors.ApiError) -> bool:
     if isinstance(exc, errors.LengthRequired | errors.PayloadTooLarge):
         return False
     declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > SMALL_BODY_BYTES:
+    if not (declared.isascii() and declared.isdigit()) or int(declared) > SMALL_BODY_BYTES:
         return False
     try:
         async with asyncio.timeout(DRAIN_TIMEOUT_S):

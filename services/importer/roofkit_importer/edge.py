@@ -159,7 +159,7 @@ def check_framing(request: Request, ceiling: int) -> int:
             param="Content-Length",
         )
     raw = request.headers["content-length"]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # str.isdigit() also takes "²" and "٣"
         raise errors.InvalidRequest(
             "Content-Length must be a non-negative integer.",
             code="invalid_content_length",

@@ -173,7 +173,7 @@ def encode_cursor(seq: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("s:") or not raw[2:].isdigit():
+        if not raw.startswith("s:") or not (raw[2:].isascii() and raw[2:].isdigit()):
             raise ValueError(raw)
         seq = int(raw[2:])
         if not 0 < seq < 2**63:  # reports.seq is a bigint identity

@@ -31,6 +31,7 @@ def _b64(text: str) -> str:
         _b64("s:9223372036854775808"),  # past a bigint: no row has it, and Postgres would refuse
         _b64("s:" + "9" * 5000),
         base64.urlsafe_b64encode(b"s:\xff").decode(),
+        _b64("s:٣"),
     ],
 )
 def test_anything_else_is_invalid_parameter(cursor: str) -> None:
