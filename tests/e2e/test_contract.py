@@ -447,6 +447,34 @@ def test_411_for_chunked_bodies_before_authentication(stack: DevStack) -> None:
     assert b'"content_length_required"' in body
 
 
+@pytest.mark.parametrize(
+    "framing",
+    [
+        "Content-Length: \u00b2",
+        "Content-Length: -1",
+        "Content-Length: +5",
+        "Content-Length: 5, 5",
+        "Content-Length: 5\nContent-Length: 6",
+        "Content-Length: 5\nTransfer-Encoding: chunked",
+    ],
+    ids=["superscript", "negative", "plus", "list", "repeated", "with-chunked"],
+)
+def test_a_malformed_content_length_is_400_and_the_connection_closed(
+    stack: DevStack, client: httpx.Client, dev_key: str, framing: str
+) -> None:
+    # Refused by the HTTP server's own parser (a bare 400, against request smuggling), before
+    # the application or any of its checks run.
+    key = idem()
+    status, _, _, closed = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {dev_key}\n"
+        f"Idempotency-Key: {key}\nContent-Type: multipart/form-data; boundary=b\n{framing}\n",
+        b"hello",
+    )
+    assert status == 400 and closed
+    assert post(client, key=dev_key, idempotency_key=key).status_code == 201  # the key is free
+
+
 def test_413_from_the_declared_length_before_the_body_and_connection_closed(
     stack: DevStack,
 ) -> None:
