@@ -67,6 +67,20 @@ def assert_rate_headers(response: httpx.Response) -> None:
         assert name in response.headers, name
 
 
+@pytest.fixture(scope="module")
+def roomy_key(stack: DevStack) -> str:
+    """A key of this module's own: its tests import often, and the example dev key's 60 imports
+    a minute are shared with every other module of the session."""
+    token, _, _ = new_key(stack, importsPerMinute=100_000)
+    return token
+
+
+@pytest.fixture
+def dev_key(roomy_key: str) -> str:
+    """In this module, "the dev key" is :func:`roomy_key` (a key with every scope, like it)."""
+    return roomy_key
+
+
 # --- 201 -----------------------------------------------------------------------------------------
 
 
@@ -80,24 +94,26 @@ def test_201_carries_location_rate_headers_and_request_id(
     assert "Idempotency-Replayed" not in response.headers
 
 
-def test_201_keeps_a_file_name_sent_as_utf8(client: httpx.Client, dev_key: str) -> None:
+def test_201_keeps_a_file_name_sent_as_utf8(client: httpx.Client, roomy_key: str) -> None:
     # httpx, like curl and browsers, puts the name in the part header as raw UTF-8.
-    response = post(client, key=dev_key, files={"file": ("Dachfläche 屋根 ✓.csv", CSV)})
+    response = post(client, key=roomy_key, files={"file": ("Dachfläche 屋根 ✓.csv", CSV)})
     assert response.status_code == 201, response.text
     assert response.json()["source"]["files"][0]["name"] == "Dachfläche 屋根 ✓.csv"
     stored = client.get(
-        response.headers["Location"], headers={"Authorization": f"Bearer {dev_key}"}
+        response.headers["Location"], headers={"Authorization": f"Bearer {roomy_key}"}
     )
     assert stored.json()["source"]["files"][0]["name"] == "Dachfläche 屋根 ✓.csv"
 
 
 def test_201_when_the_report_text_holds_nul_which_postgres_cannot_store(
-    client: httpx.Client, dev_key: str
+    client: httpx.Client, roomy_key: str
 ) -> None:
     roof = all_roofs()[0]
     document = json.loads(json_eagleview.render(roof, roof_truth(roof))[0].data)
     document["EAGLEVIEW_EXPORT"]["LOCATION"]["@address"] = "12 Test\x00Lane"
-    response = post(client, key=dev_key, files={"file": ("r.json", json.dumps(document).encode())})
+    response = post(
+        client, key=roomy_key, files={"file": ("r.json", json.dumps(document).encode())}
+    )
     assert response.status_code == 201, response.text
     assert response.json()["report"]["property"]["address"]["line1"] == "12 Test\ufffdLane"
 
@@ -460,19 +476,19 @@ def test_411_for_chunked_bodies_before_authentication(stack: DevStack) -> None:
     ids=["superscript", "negative", "plus", "list", "repeated", "with-chunked"],
 )
 def test_a_malformed_content_length_is_400_and_the_connection_closed(
-    stack: DevStack, client: httpx.Client, dev_key: str, framing: str
+    stack: DevStack, client: httpx.Client, roomy_key: str, framing: str
 ) -> None:
     # Refused by the HTTP server's own parser (a bare 400, against request smuggling), before
     # the application or any of its checks run.
     key = idem()
     status, _, _, closed = raw_request(
         stack.http_port,
-        f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {dev_key}\n"
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {roomy_key}\n"
         f"Idempotency-Key: {key}\nContent-Type: multipart/form-data; boundary=b\n{framing}\n",
         b"hello",
     )
     assert status == 400 and closed
-    assert post(client, key=dev_key, idempotency_key=key).status_code == 201  # the key is free
+    assert post(client, key=roomy_key, idempotency_key=key).status_code == 201  # the key is free
 
 
 def test_413_from_the_declared_length_before_the_body_and_connection_closed(

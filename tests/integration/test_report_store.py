@@ -62,6 +62,7 @@ async def _store(
     *,
     token: str | None = None,
     report_id: str | None = None,
+    document: bytes = b'{"schema": "roofkit.report/v1"}',
 ) -> str:
     """Claim a new Idempotency-Key and store one report of ``upload`` under it; its id."""
     idempotency_key = str(uuid.uuid4())
@@ -77,7 +78,7 @@ async def _store(
             external_id=None,
             format="csv",
             vendor="unknown",
-            document=db.RawJSON(b'{"schema": "roofkit.report/v1"}'),
+            document=db.RawJSON(document),
             source={"kind": "file"},
             warnings=[],
             metadata={"job": "42"},
@@ -187,3 +188,46 @@ async def test_a_lost_claim_writes_nothing(
         "content": b"",
         "chunks": 0,
     }
+
+
+async def test_a_list_page_ends_at_its_size_budget_and_always_holds_one_report(
+    repo: ImportRepository, key: dict[str, Any], tmp_path: Path
+) -> None:
+    upload, sha256 = _upload(tmp_path, b"Facet,Area\nF1,100\n")
+    ids = []
+    for i in range(5):
+        document = b'{"pad": "' + b"x" * 1000 + b'", "n": %d}' % i
+        ids.append(await _store(repo, key, upload, sha256, document=document))
+    newest_first = ids[::-1]
+
+    async def page(limit: int, chars: int, before: int | None = None) -> tuple[list[str], bool]:
+        rows, more = await repo.page(
+            key["workspace_id"],
+            external_id=None,
+            limit=limit,
+            before_seq=before,
+            max_document_chars=chars,
+        )
+        assert all(isinstance(r["document"], str) for r in rows)  # JSON text, never parsed
+        return [r["id"] for r in rows], more
+
+    assert await page(10, 10_000_000) == (newest_first, False)
+    assert await page(2, 10_000_000) == (newest_first[:2], True)
+    assert await page(10, 2_500) == (newest_first[:2], True)  # a third would pass 2,500 chars
+    assert await page(10, 10) == (newest_first[:1], True)  # one report, however large
+    # Walking the pages by cursor reaches every report once.
+    seen: list[str] = []
+    before = None
+    while True:
+        rows, more = await repo.page(
+            key["workspace_id"],
+            external_id=None,
+            limit=10,
+            before_seq=before,
+            max_document_chars=2_500,
+        )
+        seen += [r["id"] for r in rows]
+        if not more:
+            break
+        before = rows[-1]["seq"]
+    assert seen == newest_first

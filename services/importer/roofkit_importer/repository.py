@@ -271,11 +271,12 @@ class ImportRepository:
                 seq += 1
 
     async def get(self, workspace_id: str, report_id: str) -> dict[str, Any] | None:
+        """The report row, its ``document`` as JSON text (see :data:`_READ_COLUMNS`)."""
         with db.translate_errors():
             async with db.autocommit(self._engine) as conn:
                 row = (
                     await conn.execute(
-                        sa.select(reports).where(
+                        sa.select(*_READ_COLUMNS).where(
                             reports.c.id == report_id, reports.c.workspace_id == workspace_id
                         )
                     )
@@ -283,18 +284,40 @@ class ImportRepository:
         return dict(row._mapping) if row is not None else None
 
     async def page(
-        self, workspace_id: str, *, external_id: str | None, limit: int, before_seq: int | None
-    ) -> list[dict[str, Any]]:
-        query = sa.select(reports).where(reports.c.workspace_id == workspace_id)
+        self,
+        workspace_id: str,
+        *,
+        external_id: str | None,
+        limit: int,
+        before_seq: int | None,
+        max_document_chars: int,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``limit`` reports, newest first, and whether more follow.
+
+        A page also ends before the report that would take its documents past
+        ``max_document_chars`` (one report at least): reports can be tens of megabytes, and a
+        page of a hundred of them must not be held in memory at once. Rows are streamed from a
+        server-side cursor one at a time, so no more than one report past the page is read.
+        """
+        query = sa.select(*_READ_COLUMNS).where(reports.c.workspace_id == workspace_id)
         if external_id is not None:
             query = query.where(reports.c.external_id == external_id)
         if before_seq is not None:
             query = query.where(reports.c.seq < before_seq)
-        query = query.order_by(reports.c.seq.desc()).limit(limit)
+        query = query.order_by(reports.c.seq.desc()).limit(limit + 1)
+        rows: list[dict[str, Any]] = []
+        chars = 0
         with db.translate_errors():
-            async with db.autocommit(self._engine) as conn:
-                rows = (await conn.execute(query)).all()
-        return [dict(r._mapping) for r in rows]
+            async with self._engine.connect() as conn:
+                result = await conn.stream(query.execution_options(yield_per=1))
+                async for row in result:
+                    size = len(row.document)
+                    if len(rows) == limit or (rows and chars + size > max_document_chars):
+                        await result.close()
+                        return rows, True
+                    rows.append(dict(row._mapping))
+                    chars += size
+        return rows, False
 
     # --- outbox -----------------------------------------------------------------------------
 
@@ -332,6 +355,12 @@ class ImportRepository:
                 )
 
 
+_READ_COLUMNS = (
+    *(c for c in reports.c if c.name != "document"),
+    # As JSON text, embedded in the response as it is: parsing a report of tens of megabytes into
+    # Python objects takes ten times its size in memory, only to serialize it again.
+    sa.cast(reports.c.document, sa.Text).label("document"),
+)
 _FILE_COLUMNS = tuple(c.name for c in report_files.c if c.name not in ("report_id", "position"))
 _REPORT_COLUMNS = (
     "id",

@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 IMPORT_PATH = "/api/v1/reports/import"
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+LIST_PAGE_DOCUMENT_CHARS = 16 * 1024 * 1024
+"""A list page ends before the report that would take its documents past this many characters
+(it always holds one report): ``limit`` counts reports, and reports can be tens of megabytes."""
 REPORT_ID = re.compile(r"^rpt_[0-9a-z]{1,64}$")
 """What :func:`new_id` makes for reports (with room to grow); anything else names no report."""
 FORMAT_HINTS = frozenset({"pdf", "xml", "json", "csv", "xlsx", "dxf", "zip"})
@@ -150,6 +153,9 @@ def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dic
 def render_report(row: dict[str, Any]) -> dict[str, Any]:
     """The ReportImportResponse / report object for a stored report row."""
     created: dt.datetime = row["created_at"]
+    document = row["document"]
+    if isinstance(document, str):  # a stored report, read as JSON text: goes out as it is
+        document = orjson.Fragment(document)
     return {
         "id": row["id"],
         "object": "report",
@@ -160,7 +166,7 @@ def render_report(row: dict[str, Any]) -> dict[str, Any]:
         .isoformat(timespec="milliseconds")
         .replace("+00:00", "Z"),
         "source": row["source"],
-        "report": row["document"],
+        "report": document,
         "warnings": row["warnings"],
         "metadata": row["metadata"],
     }
@@ -377,11 +383,13 @@ class ImportService:
         self, principal: Principal, *, external_id: str | None, limit: int, cursor: str | None
     ) -> bytes:
         before = decode_cursor(cursor) if cursor else None
-        rows = await self._repo.page(
-            principal.workspace_id, external_id=external_id, limit=limit + 1, before_seq=before
+        rows, more = await self._repo.page(
+            principal.workspace_id,
+            external_id=external_id,
+            limit=limit,
+            before_seq=before,
+            max_document_chars=LIST_PAGE_DOCUMENT_CHARS,
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
         return orjson.dumps(
             {
                 "object": "list",
