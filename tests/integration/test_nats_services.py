@@ -172,3 +172,73 @@ async def test_a_slow_request_does_not_hold_up_the_others_and_drain_waits_for_it
     finally:
         await client.drain()
         await server.drain()
+
+
+async def test_an_undecodable_request_or_a_failed_handler_is_answered_at_once(
+    nats_url: str,
+) -> None:
+    async def handler(request: auth_pb2.VerifyRequest) -> auth_pb2.VerifyReply:
+        if request.api_key == "boom":
+            raise RuntimeError("the handler's own bug")
+        return auth_pb2.VerifyReply(ok=True)
+
+    server = await natsio.connect(nats_url, name="test-server")
+    client = await natsio.connect(nats_url, name="test-client")
+    subject = f"roofkit.test.v1.{time.time_ns()}"
+    await natsio.serve(
+        server,
+        subject,
+        auth_pb2.VerifyRequest,
+        handler,
+        queue="q",
+        invalid_reply=auth_pb2.VerifyReply(error=codes.ERROR_CODE_INVALID_REQUEST),
+        failed_reply=auth_pb2.VerifyReply(error=codes.ERROR_CODE_INTERNAL),
+    )
+    try:
+        # Well within the 5 s timeout, which an unanswered request would run into.
+        garbage = await client.request(subject, b"\xff\xff\xff\xff", timeout=5)
+        assert auth_pb2.VerifyReply.FromString(garbage.data).error == (
+            codes.ERROR_CODE_INVALID_REQUEST
+        )
+        failed = await natsio.request(
+            client,
+            subject,
+            auth_pb2.VerifyRequest(api_key="boom"),
+            auth_pb2.VerifyReply,
+            timeout_s=5,
+        )
+        assert failed.error == codes.ERROR_CODE_INTERNAL and not failed.ok
+        ok = await natsio.request(
+            client, subject, auth_pb2.VerifyRequest(api_key="x"), auth_pb2.VerifyReply, timeout_s=5
+        )
+        assert ok.ok  # and it goes on answering
+    finally:
+        await client.drain()
+        await server.drain()
+
+
+async def test_auth_and_ratelimit_refuse_garbage_with_a_reply(services: DevStack) -> None:
+    assert services.nats_url
+    nc = await natsio.connect(services.nats_url, name="test")
+    try:
+        auth = await nc.request(subjects.AUTH_VERIFY, b"\xff\xff\xff\xff", timeout=1)
+        assert auth_pb2.VerifyReply.FromString(auth.data).error == codes.ERROR_CODE_INVALID_REQUEST
+        take = await nc.request(subjects.RATELIMIT_TAKE, b"\xff\xff\xff", timeout=1)
+        assert ratelimit_pb2.TakeReply.FromString(take.data).error == (
+            codes.ERROR_CODE_INVALID_REQUEST
+        )
+        # A subject Postgres cannot store fails in the store: answered as an internal error.
+        nul = ratelimit_pb2.TakeRequest(
+            kind=ratelimit_pb2.BUCKET_KIND_KEY_ENDPOINT,
+            subject="a\x00b",
+            endpoint="reports.import",
+            limit=5,
+            window_seconds=60,
+            cost=1,
+        )
+        failed = await natsio.request(
+            nc, subjects.RATELIMIT_TAKE, nul, ratelimit_pb2.TakeReply, timeout_s=1
+        )
+        assert failed.error == codes.ERROR_CODE_INTERNAL and not failed.allowed
+    finally:
+        await nc.drain()

@@ -13,6 +13,7 @@ from roofkit_auth.settings import AuthSettings
 from roofkit_auth.verifier import Verifier
 from roofkit_events import subjects
 from roofkit_events.auth.v1 import auth_pb2
+from roofkit_events.common.v1 import error_code_pb2 as codes
 from roofkit_runtime import db, natsio, ops
 from roofkit_runtime.errors import DependencyUnavailable
 
@@ -56,6 +57,8 @@ async def serve(settings: AuthSettings) -> None:
         handlers.verify_handler(verifier),
         queue=subjects.AUTH_QUEUE_GROUP,
         answer_now=handlers.verify_now(verifier),
+        invalid_reply=auth_pb2.VerifyReply(ok=False, error=codes.ERROR_CODE_INVALID_REQUEST),
+        failed_reply=auth_pb2.VerifyReply(ok=False, error=codes.ERROR_CODE_INTERNAL),
     )
     flusher = asyncio.create_task(_flush_last_used(verifier, store, settings.last_used_flush_s))
 

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 
 from roofkit_events import subjects
+from roofkit_events.common.v1 import error_code_pb2 as codes
 from roofkit_events.ratelimit.v1 import ratelimit_pb2
 from roofkit_ratelimit import handlers
 from roofkit_ratelimit.limiter import FixedWindowLimiter
@@ -43,6 +44,8 @@ async def serve(settings: RateLimitSettings) -> None:
         ratelimit_pb2.TakeRequest,
         handlers.take_handler(limiter),
         queue=subjects.RATELIMIT_QUEUE_GROUP,
+        invalid_reply=ratelimit_pb2.TakeReply(error=codes.ERROR_CODE_INVALID_REQUEST),
+        failed_reply=ratelimit_pb2.TakeReply(error=codes.ERROR_CODE_INTERNAL),
     )
     purger = asyncio.create_task(_purge(store, settings.purge_every_s))
 

@@ -174,13 +174,27 @@ async def serve(
     queue: str,
     max_in_flight: int = 256,
     answer_now: Callable[[Req], ProtoMessage | bytes | None] | None = None,
+    invalid_reply: ProtoMessage | None = None,
+    failed_reply: ProtoMessage | None = None,
 ) -> Responder:
     """Answer requests on ``subject`` in queue group ``queue`` with ``handler``, concurrently.
 
     ``answer_now``, when given, is tried first inside the subscription's callback: a reply it
     returns (a message, or its encoding) is sent at once, without a task (the cheap path, such as
     a cached answer); ``None`` hands the request to ``handler``.
+
+    ``invalid_reply`` answers a request that cannot be decoded, ``failed_reply`` one whose
+    handler raised (both are logged), so that the caller fails at once instead of waiting for
+    its timeout; without them such requests get no answer.
     """
+    invalid = invalid_reply.SerializeToString() if invalid_reply is not None else None
+    failed = failed_reply.SerializeToString() if failed_reply is not None else None
+
+    async def respond_anyway(msg: Msg, data: bytes | None) -> None:
+        if data is not None:
+            with contextlib.suppress(Exception):
+                await msg.respond(data)
+
     responder = Responder(max_in_flight)
     serve_seconds = metrics.NATS_SERVE_SECONDS.labels(subject=subject)
 
@@ -189,7 +203,7 @@ async def serve(
         req = request_type()
         try:
             req.ParseFromString(msg.data)
-        except Exception:  # a protobuf DecodeError: answer nothing, the caller times out
+        except Exception:  # a protobuf DecodeError
             log.warning("undecodable request", extra={"subject": subject})
             return None
         return req
@@ -197,9 +211,14 @@ async def serve(
     async def answer(msg: Msg, req: Req, started: float) -> None:
         try:
             reply = await handler(req)
-            await msg.respond(reply.SerializeToString())
         except Exception:
             log.exception("handler failed", extra={"subject": subject})
+            await respond_anyway(msg, failed)
+        else:
+            try:
+                await msg.respond(reply.SerializeToString())
+            except Exception:
+                log.exception("reply failed", extra={"subject": subject})
         finally:
             serve_seconds.observe(time.perf_counter() - started)
 
@@ -207,6 +226,7 @@ async def serve(
         started = time.perf_counter()
         req = decode(msg)
         if req is None:
+            await respond_anyway(msg, invalid)
             serve_seconds.observe(time.perf_counter() - started)
             return
         if answer_now is not None:
