@@ -23,6 +23,7 @@ from typing import Any
 from ezdxf import recover
 from ezdxf.filemanagement import readfile
 from ezdxf.lldxf.const import DXFError
+from ezdxf.path import make_path
 from ezdxf.render.mesh import MeshBuilder
 
 from roofkit_importer.parsers.errors import ParseError
@@ -149,6 +150,29 @@ def _pt(value: Any) -> Point:
     return (float(value[0]), float(value[1]), float(value[2]) if len(value) > 2 else 0.0)
 
 
+def _plain_outline(polyline: Any) -> bool:
+    """A 2D polyline of straight segments in the world's XY plane: its points are usable as
+    they are. Arc segments (bulges) and a flipped plane (a mirrored copy: extrusion -Z, x
+    negated) need :func:`_outline_in_wcs`."""
+    extrusion = polyline.dxf.get("extrusion", (0.0, 0.0, 1.0))
+    return not polyline.has_arc and tuple(float(c) for c in extrusion) == (0.0, 0.0, 1.0)
+
+
+def _outline_in_wcs(polyline: Any) -> list[Point]:
+    """The polyline's outline in world coordinates, arcs flattened to chords deviating at most
+    1/10,000 of its size from the arc (negligible for areas)."""
+    outline = make_path(polyline)
+    extent = outline.control_vertices()
+    if not extent:
+        return []
+    xs = [v.x for v in extent]
+    ys = [v.y for v in extent]
+    size = max(max(xs) - min(xs), max(ys) - min(ys))
+    if not math.isfinite(size) or size <= 0:
+        return [_pt(v) for v in extent]
+    return [_pt(v) for v in outline.flattening(distance=size * 1e-4)]
+
+
 def _sane(*points: Point) -> bool:
     """Finite coordinates of a size a drawing can have (no NaN, no 1e300)."""
     return all(math.isfinite(c) and abs(c) < MAX_COORDINATE for p in points for c in p)
@@ -191,8 +215,11 @@ class _Collector:
             if len(points) >= 3 and _sane(*points):
                 drawing.polygons.append(Polygon(points, layer, handle))
         elif kind == "LWPOLYLINE":
-            z = float(entity.dxf.get("elevation", 0.0) or 0.0)
-            points = [(float(x), float(y), z) for x, y in entity.get_points("xy")]
+            if _plain_outline(entity):
+                z = float(entity.dxf.get("elevation", 0.0) or 0.0)
+                points = [(float(x), float(y), z) for x, y in entity.get_points("xy")]
+            else:
+                points = self._flattened(entity)
             self._path(points, bool(entity.closed), layer, handle)
         elif kind == "POLYLINE":
             if entity.is_poly_face_mesh:
@@ -203,9 +230,11 @@ class _Collector:
                     points = _dedupe([vertices[i] for i in face])
                     if len(points) >= 3 and _sane(*points):
                         drawing.polygons.append(Polygon(points, layer, handle))
-            elif entity.is_2d_polyline or entity.is_3d_polyline:
+            elif entity.is_3d_polyline or (entity.is_2d_polyline and _plain_outline(entity)):
                 points = [_pt(v.dxf.location) for v in entity.vertices]
                 self._path(points, bool(entity.is_closed), layer, handle)
+            elif entity.is_2d_polyline:
+                self._path(self._flattened(entity), bool(entity.is_closed), layer, handle)
         elif kind == "LINE":
             start, end = _pt(entity.dxf.start), _pt(entity.dxf.end)
             if _sane(start, end):
@@ -215,6 +244,12 @@ class _Collector:
             at = _pt(entity.dxf.insert)
             if _sane(at):
                 drawing.labels.append(Label(text[:200], at, layer))
+
+    def _flattened(self, polyline: Any) -> list[Point]:
+        points = _outline_in_wcs(polyline)
+        for _ in range(len(points) // 16):  # arcs become chords: those count toward the limit
+            self._tick()
+        return points
 
     def _path(self, points: list[Point], closed: bool, layer: str, handle: str) -> None:
         if not _sane(*points):
