@@ -1,5 +1,6 @@
-"""Delimited text written with decimal commas (``1.234,5``), as spreadsheets in many locales
-export it: read as such when the file's own numbers say so, never guessed from one value."""
+"""Delimited text as spreadsheets in other locales export it: decimal commas (``1.234,5``,
+``1 234,5``), read as such when the file's own numbers say so, never guessed from one value; and
+Excel's "Unicode Text" (UTF-16, tab-delimited)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from roofkit_importer import parsers
 from roofkit_importer.report.model import RoofReport
 
 
-def _parse(tmp_path: Path, text: str) -> RoofReport:
+def _parse(tmp_path: Path, text: str, encoding: str = "utf-8") -> RoofReport:
     path = tmp_path / "report.csv"
-    path.write_bytes(text.encode())
+    path.write_bytes(text.encode(encoding))
     return parsers.parse_file(
         path, "report.csv", format_hint=None, limits=parsers.ParseLimits()
     ).report
@@ -83,3 +84,18 @@ def test_pitches_dates_and_labels_are_left_alone(tmp_path: Path) -> None:
     assert report.summary.predominant_pitch is not None
     assert report.summary.predominant_pitch.rise == 6.0
     assert _facet_areas(report) == [750.25, 750.25]
+
+
+@pytest.mark.parametrize("separator", [" ", "\u00a0", "\u202f", "."])
+def test_thousands_grouped_by_spaces_or_points(tmp_path: Path, separator: str) -> None:
+    report = _parse(
+        tmp_path,
+        f"Facet;Area (sq ft);Pitch\nF1;1{separator}234,5;6/12\nF2;100,5;6/12\n",
+    )
+    assert _facet_areas(report) == [1234.5, 100.5]
+
+
+def test_excel_unicode_text_is_utf16_and_tab_delimited(tmp_path: Path) -> None:
+    text = "Facet\tArea (sq ft)\tPitch\r\nF1\t1234.5\t6/12\r\nF2\t100\t6/12\r\n"
+    report = _parse(tmp_path, text, "utf-16")  # with its byte-order mark, as Excel writes it
+    assert _facet_areas(report) == [1234.5, 100.0]

@@ -99,12 +99,17 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 # followed by other than three digits) can only be decimal commas; ``1,234.5`` and ``123.5`` only
 # decimal points. ``1,234`` and ``1.234`` could be either and decide nothing.
 _ONLY_DECIMAL_COMMA = re.compile(
-    r"[-+]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,}))(?![\d.,])"
+    r"[-+]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,}))(?![\d.,])"
 )
 _ONLY_DECIMAL_POINT = re.compile(
     r"[-+]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,}))(?![\d.,])"
 )
-_COMMA_NUMBER = re.compile(r"([-+]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?![\d.,])")
+# Groups of thousands separated by points or by spaces (also no-break and narrow no-break, as
+# French and other locales write them: ``1 234,5``).
+_COMMA_NUMBER = re.compile(
+    r"([-+]?)(\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,(\d+))?(?![\d.,])"
+)
+_GROUP_SEPARATORS = str.maketrans("", "", ". \u00a0\u202f")
 
 
 def _starts_a_number(cell: tables.Cell) -> bool:
@@ -127,7 +132,8 @@ def uses_decimal_comma(rows: list[list[tables.Cell]]) -> bool:
 
 
 def _with_decimal_points(cell: tables.Cell) -> tables.Cell:
-    """``1.234,5 sq ft`` → ``1234.5 sq ft``: a leading decimal-comma number rewritten."""
+    """``1.234,5 sq ft`` (or ``1 234,5 sq ft``) → ``1234.5 sq ft``: a leading decimal-comma
+    number rewritten."""
     if not _starts_a_number(cell):
         return cell
     assert isinstance(cell, str)
@@ -135,7 +141,7 @@ def _with_decimal_points(cell: tables.Cell) -> tables.Cell:
     if match is None:
         return cell
     sign, whole, fraction = match.groups()
-    number = sign + whole.replace(".", "") + ("." + fraction if fraction else "")
+    number = sign + whole.translate(_GROUP_SEPARATORS) + ("." + fraction if fraction else "")
     return number + cell[match.end() :]
 
 
@@ -171,12 +177,12 @@ def read_rows(text: str, name: str, limits: ParseLimits) -> list[list[tables.Cel
 
 
 def parse(source: Source, limits: ParseLimits) -> ParseResult:
-    data = source.read_bytes()
-    if b"\x00" in data:
+    text = decode(source.read_bytes(), source.name)
+    # After decoding: UTF-16 (Excel's "Unicode Text" export) is half NUL bytes.
+    if "\x00" in text:
         raise ParseError.for_file(
-            "report_unreadable", source.name, "csv_malformed", "The text contains NUL bytes."
+            "report_unreadable", source.name, "csv_malformed", "The text contains NUL characters."
         )
-    text = decode(data, source.name)
     rows = read_rows(text, source.name, limits)
     builder = ReportBuilder(file=source.name, method="csv")
     # A comma-delimited file cannot hold decimal commas unquoted; only look at the others.

@@ -84,10 +84,8 @@ def detect(head: bytes) -> Format | None:
         return Format.DXF
     body = _strip_bom(head)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            body = head.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        # Whole code units only, and a surrogate pair cut by the end of the head replaced.
+        body = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
     if _DXF_ASCII.match(body):
         return Format.DXF
     if _XML_START.match(body):
