@@ -35,6 +35,9 @@ from roofkit_importer.report.units import (
         (float("inf"), None),
         (float("nan"), None),
         ("n/a", None),
+        ("2026-06-12T00:00:00", None),  # a spreadsheet's date cell is no quantity
+        ("2026-06-12", None),
+        ("06:12:00", None),
         ("", None),
         (None, None),
         (True, None),
@@ -92,6 +95,15 @@ def test_parse_area_sqft(text: str, default: str, sqft: float | None) -> None:
         ("6/0", None),
         ("90°", None),
         ("49/12", None),  # steeper than any roof
+        # Pitches Excel turned into dates and times as they were typed (the XLSX reader writes
+        # such cells in ISO 8601): 6/12 → 12 June, or 6 December where the day comes first.
+        ("2026-06-12T00:00:00", 6.0),
+        ("2026-12-06", 6.0),
+        ("2026-12-12", 12.0),
+        ("06:12:00", 6.0),
+        ("2026-06-13", None),
+        ("2026-06-12T10:30:00", None),
+        ("06:15:00", None),
         ("steep", None),
     ],
 )

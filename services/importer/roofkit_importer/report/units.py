@@ -100,6 +100,8 @@ def parse_number(text: str | float | int | None) -> float | None:
     plain = _plain_number(text)
     if plain is not None:
         return plain
+    if _is_date_or_time(text):  # a spreadsheet's date cell is no quantity (2026-06-12 ≠ 2026)
+        return None
     match = _NUMBER_RE.search(text)
     if match is None:
         return None
@@ -108,6 +110,36 @@ def parse_number(text: str | float | int | None) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+# How the XLSX reader writes date and time cells (ISO 8601, ``datetime.isoformat()``).
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+_ISO_TIME = re.compile(r"^(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$")
+
+
+def _is_date_or_time(text: str) -> bool:
+    text = text.strip()
+    return text[:1].isdigit() and bool(_ISO_DATE.match(text) or _ISO_TIME.match(text))
+
+
+def _pitch_typed_as_date(text: str) -> float | None:
+    """The rise of a pitch that Excel turned into a date or time as it was typed: ``6/12`` becomes
+    12 June (6 December where the day comes first), ``6:12`` becomes 06:12."""
+    text = text.strip()
+    date = _ISO_DATE.match(text)
+    if date is not None:
+        _, month, day, hour, minute, second = date.groups()
+        if any(part not in (None, "00") for part in (hour, minute, second)):
+            return None
+        if day == "12":
+            return float(month)
+        if month == "12":
+            return float(day)
+        return None
+    time = _ISO_TIME.match(text)
+    if time is not None and time.group(2) == "12" and time.group(3) == "00":
+        return float(time.group(1))
+    return None
 
 
 def _plain_number(text: str) -> float | None:
@@ -252,7 +284,8 @@ def _pitch_text(text: str) -> Pitch | None:
     else:
         bare = text.strip()
         if not _BARE_RISE_RE.fullmatch(bare):
-            return None
+            typed = _pitch_typed_as_date(bare)
+            return None if typed is None else _pitch_of_rise(typed)
         rise = float(bare)
     return _pitch_of_rise(rise)
 
