@@ -31,9 +31,13 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
+from pydantic_core import PydanticSerializationError
+
 from roofkit_importer import parsers
-from roofkit_importer.nul import json_without_nul, without_nul
+from roofkit_importer.nul import json_without_nul, storable
 from roofkit_importer.parsers import registry
+from roofkit_importer.report.model import RoofReport
 
 logger = logging.getLogger(__name__)
 
@@ -105,14 +109,22 @@ class ParsedDocument:
     """``summary.total_area_sqft`` of the report."""
 
 
+def _report_json(report: RoofReport) -> bytes:
+    """The report as JSON, with the characters Postgres cannot store replaced (nul.py)."""
+    try:
+        data = report.model_dump_json().encode()
+    except PydanticSerializationError:  # a lone surrogate has no UTF-8 form
+        data = orjson.dumps(storable(report.model_dump(mode="json")))
+    return json_without_nul(data)
+
+
 def _as_document(result: parsers.ParseResult) -> ParsedDocument:
     report = result.report
     return ParsedDocument(
-        # Text read from a file may hold U+0000, which Postgres cannot store: replaced (nul.py).
-        report_json=json_without_nul(report.model_dump_json().encode()),
+        report_json=_report_json(report),
         files=result.files,
-        warnings=without_nul([w.model_dump(mode="json") for w in result.warnings]),
-        vendor=without_nul(report.report.vendor),
+        warnings=storable([w.model_dump(mode="json") for w in result.warnings]),
+        vendor=storable(report.report.vendor),
         total_area_sqft=report.summary.total_area_sqft,
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 
 from roofkit_importer import parsers, parsing
-from roofkit_importer.nul import contains_nul, json_without_nul, without_nul
+from roofkit_importer.nul import contains_nul, json_without_nul, storable
 from tests.corpus.renderers import json_eagleview, pdf_hostile
 from tests.corpus.roofs import all_roofs, roof_truth
 
@@ -26,7 +26,7 @@ def test_json_without_nul_replaces_only_the_character() -> None:
     assert json_without_nul(b'{"a": "b"}') == b'{"a": "b"}'
     cleaned = orjson.loads(json_without_nul(orjson.dumps({"k\x00": ["x\x00y", 1]})))
     assert cleaned == {"k\ufffd": ["x\ufffdy", 1]}
-    assert without_nul("a\x00") == "a\ufffd"
+    assert storable("a\x00") == "a\ufffd"
 
 
 def test_a_pdf_whose_text_layer_holds_nul_is_serialized_with_the_replacement(
@@ -58,3 +58,17 @@ def test_a_report_whose_text_holds_nul_is_serialized_with_the_replacement(tmp_pa
     parsed = parsing._as_document(result)
     assert b"\\u0000" not in parsed.report_json
     assert orjson.loads(parsed.report_json)["property"]["address"]["line1"] == "12 Test\ufffdLane"
+
+
+def test_a_report_whose_text_holds_a_lone_surrogate_is_serialized_with_the_replacement(
+    tmp_path: Path,
+) -> None:
+    # Legal JSON text ("\\ud800" escaped), but no UTF-8 can hold the character it decodes to.
+    roof = all_roofs()[0]
+    text = json_eagleview.render(roof, roof_truth(roof))[0].data.decode()
+    path = tmp_path / "r.json"
+    path.write_text(text.replace('"12 Test Lane"', '"12 Test \\ud800Lane"'))
+    result = parsers.parse_file(path, "r.json", format_hint=None, limits=parsers.ParseLimits())
+    assert result.report.property.address.line1 == "12 Test \ud800Lane"
+    parsed = parsing._as_document(result)
+    assert orjson.loads(parsed.report_json)["property"]["address"]["line1"] == "12 Test \ufffdLane"
