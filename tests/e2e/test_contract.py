@@ -689,12 +689,28 @@ def test_unknown_paths_and_methods_answer_the_error_body(
         ("POST", IMPORT + "/", 404, "not_found", None),  # no redirect the client would follow
         ("PUT", IMPORT, 405, "method_not_allowed", "POST"),
         ("GET", IMPORT, 405, "method_not_allowed", "POST"),  # not a report called "import"
-        ("DELETE", "/api/v1/reports/rpt_abc", 405, "method_not_allowed", "GET"),
+        ("DELETE", "/api/v1/reports/rpt_abc", 405, "method_not_allowed", "GET, HEAD"),
+        ("HEAD", IMPORT, 405, "method_not_allowed", "POST"),
     ):
         response = client.request(method, path, headers=auth)
         assert response.status_code == status, (method, path, response.text)
-        assert error(response)["code"] == code
+        if method != "HEAD":
+            assert error(response)["code"] == code
         assert response.headers.get("Allow") == allow
+
+
+def test_head_answers_like_get_without_a_body(client: httpx.Client, dev_key: str) -> None:
+    auth = {"Authorization": f"Bearer {dev_key}"}
+    report_id = post(client, key=dev_key).json()["id"]
+    for path in (f"/api/v1/reports/{report_id}", "/api/v1/reports?limit=1", "/healthz"):
+        got = client.get(path, headers=auth)
+        head = client.head(path, headers=auth)
+        assert (head.status_code, head.content) == (got.status_code, b""), path
+        assert head.headers["Content-Length"] == got.headers["Content-Length"], path
+        assert head.headers["Content-Type"] == got.headers["Content-Type"], path
+    missing = client.head("/api/v1/reports/rpt_0", headers=auth)
+    assert (missing.status_code, missing.content) == (404, b"")
+    assert "X-RateLimit-Limit" in missing.headers
 
 
 def test_metrics_count_decisions_and_outcomes(

@@ -10,7 +10,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,11 @@ class Deps:
 
 
 class RequestContext:
-    """Pure ASGI middleware: request id, X-Request-Id on every response, HTTP metrics."""
+    """Pure ASGI middleware: request id, X-Request-Id on every response, HTTP metrics.
+
+    ``HEAD`` is served as ``GET`` (RFC 9110 § 9.3.2: the same status and headers); the server
+    sees the original method and sends no body.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -59,6 +63,8 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else f"req_{secrets.token_hex(12)}"
         scope.setdefault("state", {})["request_id"] = request_id
@@ -206,7 +212,7 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
                 request_id=getattr(request.state, "request_id", "req_unknown"),
             ),
             status_code=exc.status_code,
-            headers=exc.headers,
+            headers=_with_head(exc.headers),
             media_type="application/json",
         )
 
@@ -244,6 +250,15 @@ _ROUTING_ERRORS = {
     404: ("not_found", "No such endpoint. The API lives under /api/v1 (see /docs)."),
     405: ("method_not_allowed", "This endpoint does not take this method; see the Allow header."),
 }
+
+
+def _with_head(headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """A 405's ``Allow`` names ``HEAD`` wherever it names ``GET`` (RequestContext serves it)."""
+    allow = (headers or {}).get("Allow")
+    if allow is None or "GET" not in allow.split(", "):
+        return headers
+    return {**(headers or {}), "Allow": f"{allow}, HEAD"}
+
 
 SMALL_BODY_BYTES = 64 * 1024
 DRAIN_TIMEOUT_S = 2.0
