@@ -29,6 +29,9 @@ from roofkit_importer.report.model import (
     Summary,
 )
 
+MAX_WARNINGS_PER_CODE = 20
+"""Warnings listed per code; the rest are counted in one ``WARNINGS_OMITTED`` warning."""
+
 # One validation of the whole list in pydantic-core: about a third of the cost of building each
 # Provenance on its own (pydantic 2.14: 0.8 µs per item against 2.3 µs), and still validated.
 _PROVENANCE_LIST = TypeAdapter(list[Provenance])
@@ -56,6 +59,9 @@ class ReportBuilder:
     records: list[tuple[str, str | None, str | None, Method]] = field(default_factory=list)
     """What :meth:`record` noted, in order: field, locator, raw text and method of each value."""
     warnings: list[ReportWarning] = field(default_factory=list)
+    _warned: set[tuple[str, str, str | None]] = field(default_factory=set)
+    _per_code: dict[str, int] = field(default_factory=dict)
+    _omitted: dict[str, int] = field(default_factory=dict)
     extra_checks: list[Check] = field(default_factory=list)
     """Checks a parser ran itself (e.g. stated facet areas against the geometry's)."""
 
@@ -85,8 +91,17 @@ class ReportBuilder:
         )
 
     def warn(self, code: str, message: str, locator: str | None = None) -> None:
-        if any(w.code == code and w.locator == locator for w in self.warnings):
+        """Add a warning; the same one (code, message and locator) is listed once, and each code
+        at most :data:`MAX_WARNINGS_PER_CODE` times (a table of 60,000 odd rows must not become
+        60,000 warnings)."""
+        key = (code, message, locator)
+        if key in self._warned:
             return
+        self._warned.add(key)
+        if self._per_code.get(code, 0) >= MAX_WARNINGS_PER_CODE:
+            self._omitted[code] = self._omitted.get(code, 0) + 1
+            return
+        self._per_code[code] = self._per_code.get(code, 0) + 1
         self.warnings.append(
             ReportWarning(code=code, message=message, file=self.file, locator=locator)
         )
@@ -146,6 +161,14 @@ class ReportBuilder:
                     f"found {check.actual} (tolerance {check.tolerance}).",
                     check.scope,
                 )
+        for code, count in self._omitted.items():
+            self.warnings.append(
+                ReportWarning(
+                    code="WARNINGS_OMITTED",
+                    message=f"{count} more {code} warnings are not listed.",
+                    file=self.file,
+                )
+            )
         report.quality = Quality(
             checks=found,
             warnings=list(self.warnings),

@@ -1,0 +1,53 @@
+"""Warnings of a report: each failed cross-check named, repeats listed once, each code bounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from roofkit_importer import parsers
+from roofkit_importer.report.assembly import MAX_WARNINGS_PER_CODE, ReportBuilder
+
+
+def _parse(tmp_path: Path, name: str, text: str) -> parsers.ParseResult:
+    path = tmp_path / name
+    path.write_text(text)
+    return parsers.parse_file(path, name, format_hint=None, limits=parsers.ParseLimits())
+
+
+def test_every_failed_check_of_one_scope_has_its_own_warning(tmp_path: Path) -> None:
+    result = _parse(
+        tmp_path,
+        "summary.csv",
+        "Total Roof Area,1000 sq ft\nSquares,50\nRoof Area per Pitch 6/12,400\n",
+    )
+    failed = sorted(c.name for c in result.report.quality.checks if not c.passed)
+    assert failed == ["area_by_pitch_sum", "squares"]
+    named = sorted(
+        w.message.split()[1] for w in result.report.quality.warnings if w.code == "CHECK_FAILED"
+    )
+    assert named == failed
+    assert {w.locator for w in result.report.quality.warnings} == {"report"}
+
+
+def test_a_table_of_odd_rows_gives_a_bounded_list_and_a_count(tmp_path: Path) -> None:
+    rows = 5_000
+    lines = ["Edge,Type,Length (ft)"] + [f"Q{i},Zorp{i},{10 + i % 7}" for i in range(rows)]
+    result = _parse(tmp_path, "edges.csv", "\n".join(lines) + "\n")
+    warnings = result.report.quality.warnings
+    unknown = [w for w in warnings if w.code == "EDGE_TYPE_UNKNOWN"]
+    assert len(unknown) == MAX_WARNINGS_PER_CODE
+    assert [w.locator for w in unknown] == [f"row {i + 2}, column 2" for i in range(20)]
+    omitted = [w for w in warnings if w.code == "WARNINGS_OMITTED"]
+    assert [w.message for w in omitted] == [
+        f"{rows - MAX_WARNINGS_PER_CODE} more EDGE_TYPE_UNKNOWN warnings are not listed."
+    ]
+    assert result.report.summary.edges.unspecified is not None
+    assert result.report.summary.edges.unspecified.count == rows
+
+
+def test_the_same_warning_is_listed_once() -> None:
+    builder = ReportBuilder(file="f.csv", method="csv")
+    for _ in range(3):
+        builder.warn("EDGE_TYPE_UNKNOWN", "Edge type 'Zorp' is not a known edge type.", "row 2")
+    builder.warn("EDGE_TYPE_UNKNOWN", "Edge type 'Zorp' is not a known edge type.", "row 3")
+    assert [w.locator for w in builder.warnings] == ["row 2", "row 3"]
