@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import uuid
+import zipfile
 from typing import BinaryIO
 
 import httpx
@@ -299,6 +301,40 @@ def test_400_unreadable_or_unsupported_report_with_per_file_reasons(
     assert body["code"] in {code, "report_unreadable", "report_unsupported"}
     assert body["details"]["files"][0]["name"] == "roof.bin"  # type: ignore[index]
     assert body["details"]["files"][0]["reason"]  # type: ignore[index]
+
+
+def _zip_bomb() -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("roof.csv", b"0" * (8 * 1024 * 1024))  # about 1,000:1
+    return packed.getvalue()
+
+
+def _many_structures() -> bytes:
+    # One facet per structure: 180 KB of CSV, a normalized report of about 19 MB.
+    rows = "".join(f"S{i},F{i},{100 + i % 50},6/12\n" for i in range(8000))
+    return b"Structure,Facet,Area (sq ft),Pitch\n" + rows.encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "reasons"),
+    [
+        (_zip_bomb(), {"zip_ratio_too_high", "zip_expansion_too_large"}),
+        (_many_structures(), {"report_too_large"}),
+    ],
+    ids=["zip-bomb", "report-too-large"],
+)
+def test_413_when_the_file_expands_beyond_the_limits_and_the_key_stays_free(
+    client: httpx.Client, roomy_key: str, content: bytes, reasons: set[str]
+) -> None:
+    key = idem()
+    response = post(client, key=roomy_key, idempotency_key=key, files={"file": ("f", content)})
+    assert response.status_code == 413, response.text
+    body = error(response)
+    assert (body["code"], body["param"]) == ("payload_too_large", "file")
+    assert not str(body["message"]).startswith("payload_too_large")
+    assert body["details"]["files"][0]["reason"] in reasons  # type: ignore[index]
+    assert post(client, key=roomy_key, idempotency_key=key).status_code == 201
 
 
 # --- 401 / 403 -----------------------------------------------------------------------------------

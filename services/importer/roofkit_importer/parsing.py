@@ -78,7 +78,7 @@ def _worker_main(
         reply: tuple[Any, ...]
         try:
             result = parse_function(Path(path), filename, format_hint=hint, limits=limits)
-            reply = ("ok", _as_document(result) if as_document else result)
+            reply = ("ok", _as_document(result, filename, limits) if as_document else result)
         except parsers.ParseError as exc:
             reply = ("error", exc.code, exc.message, exc.details)
         except MemoryError:
@@ -118,10 +118,20 @@ def _report_json(report: RoofReport) -> bytes:
     return json_without_nul(data)
 
 
-def _as_document(result: parsers.ParseResult) -> ParsedDocument:
+def _as_document(
+    result: parsers.ParseResult, filename: str, limits: parsers.ParseLimits
+) -> ParsedDocument:
     report = result.report
+    report_json = _report_json(report)
+    if len(report_json) > limits.max_report_bytes:
+        raise parsers.ParseError.for_file(
+            "payload_too_large",
+            filename,
+            "report_too_large",
+            f"The normalized report would be larger than {limits.max_report_bytes} bytes of JSON.",
+        )
     return ParsedDocument(
-        report_json=_report_json(report),
+        report_json=report_json,
         files=result.files,
         warnings=storable([w.model_dump(mode="json") for w in result.warnings]),
         vendor=storable(report.report.vendor),

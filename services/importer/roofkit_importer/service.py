@@ -412,7 +412,9 @@ def _parse_refusal(exc: ParseError) -> errors.ApiError:
     metrics.IMPORTS.labels(format="unknown", outcome=exc.code).inc()
     if exc.code == "payload_too_large":
         return errors.PayloadTooLarge(
-            str(exc) or "The package expands beyond the limits.", details=exc.details
+            "The file expands beyond the import limits (see details.files).",
+            param="file",
+            details=exc.details,
         )
     message = {
         "format_mismatch": "The file's content does not match the format field.",

@@ -124,3 +124,26 @@ def test_a_reply_larger_than_the_pipe_buffer_arrives_whole_on_the_services_event
     assert len(answers) == 3
     assert all(len(a.report_json) > 4 * 65536 for a in answers)  # Linux pipes hold 64 KiB
     assert all(json.loads(a.report_json)["summary"]["facet_count"] == 1000 for a in answers)
+
+
+def test_a_report_over_its_size_limit_is_refused_as_too_large(tmp_path: Path) -> None:
+    # One facet per structure: a few bytes of CSV per row, a few kilobytes of report.
+    rows = "".join(f"S{i},F{i},{100 + i % 50},6/12\n" for i in range(200))
+    (tmp_path / "many.csv").write_bytes(b"Structure,Facet,Area (sq ft),Pitch\n" + rows.encode())
+    limits = parsers.ParseLimits(max_report_bytes=256 * 1024)
+
+    async def main() -> None:
+        pool = ParserPool(workers=1, limits=limits)
+        await pool.start()
+        try:
+            small = await pool.parse_document(tmp_path / "report.csv", "report.csv", None)
+            assert len(small.report_json) < limits.max_report_bytes
+            with pytest.raises(parsers.ParseError) as caught:
+                await pool.parse_document(tmp_path / "many.csv", "many.csv", None)
+            assert _reason(caught) == ("payload_too_large", ["report_too_large"])
+            assert caught.value.details["files"][0]["name"] == "many.csv"
+        finally:
+            await pool.aclose()
+
+    (tmp_path / "report.csv").write_bytes(CSV)
+    ops.run(main())

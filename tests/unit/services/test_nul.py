@@ -41,7 +41,7 @@ def test_a_pdf_whose_text_layer_holds_nul_is_serialized_with_the_replacement(
     )
     result = parsers.parse_file(path, "r.pdf", format_hint=None, limits=parsers.ParseLimits())
     assert result.report.summary.complexity == "Com\x00plex"
-    parsed = parsing._as_document(result)
+    parsed = parsing._as_document(result, "f.csv", parsers.ParseLimits())
     assert b"\\u0000" not in parsed.report_json
     assert orjson.loads(parsed.report_json)["summary"]["complexity"] == "Com\ufffdplex"
 
@@ -55,7 +55,7 @@ def test_a_report_whose_text_holds_nul_is_serialized_with_the_replacement(tmp_pa
     path.write_bytes(json.dumps(document).encode())
     result = parsers.parse_file(path, "r.json", format_hint=None, limits=parsers.ParseLimits())
     assert result.report.property.address.line1 == "12 Test\x00Lane"
-    parsed = parsing._as_document(result)
+    parsed = parsing._as_document(result, "f.csv", parsers.ParseLimits())
     assert b"\\u0000" not in parsed.report_json
     assert orjson.loads(parsed.report_json)["property"]["address"]["line1"] == "12 Test\ufffdLane"
 
@@ -70,5 +70,5 @@ def test_a_report_whose_text_holds_a_lone_surrogate_is_serialized_with_the_repla
     path.write_text(text.replace('"12 Test Lane"', '"12 Test \\ud800Lane"'))
     result = parsers.parse_file(path, "r.json", format_hint=None, limits=parsers.ParseLimits())
     assert result.report.property.address.line1 == "12 Test \ud800Lane"
-    parsed = parsing._as_document(result)
+    parsed = parsing._as_document(result, "f.csv", parsers.ParseLimits())
     assert orjson.loads(parsed.report_json)["property"]["address"]["line1"] == "12 Test \ufffdLane"

@@ -32,6 +32,7 @@ REASONS: frozenset[str] = frozenset(
         "parse_memory_budget_exceeded",
         "parse_crashed",
         "parser_unavailable",
+        "report_too_large",
         # text / CSV
         "text_encoding_unknown",
         "csv_malformed",

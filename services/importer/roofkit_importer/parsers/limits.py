@@ -43,3 +43,7 @@ class ParseLimits:
     """Elements in one XML document."""
     max_geometry_items: int = 200_000
     """Points, lines and faces per structure."""
+    max_report_bytes: int = 16 * 1024 * 1024
+    """Largest normalized report, as JSON. A house's report is tens of kilobytes; a small table
+    of thousands of one-facet structures would otherwise become a report a hundred times its
+    size, which Postgres must parse and every read must send."""
