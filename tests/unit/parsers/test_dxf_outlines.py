@@ -10,6 +10,7 @@ import pytest
 from ezdxf.layouts import Modelspace
 
 from roofkit_importer import parsers
+from roofkit_importer.parsers import dxf_facets
 from roofkit_importer.report.model import RoofReport
 
 SLOPE_6_12 = math.sqrt(1 + 0.5**2)
@@ -63,3 +64,52 @@ def test_an_arc_segment_counts_with_its_curve(tmp_path: Path, old_style: bool) -
     report = _plan(tmp_path, draw)
     plan = 200 + math.pi * 10**2 / 2
     assert report.summary.total_area_sqft == pytest.approx(plan * SLOPE_6_12, rel=1e-3)
+
+
+def test_a_label_belongs_to_the_smallest_outline_around_it(tmp_path: Path) -> None:
+    # A 60 x 60 outline around the whole plan, a 10 x 10 bay inside it, and a lone square.
+    def draw(msp: Modelspace) -> None:
+        msp.add_lwpolyline([(0, 0), (60, 0), (60, 60), (0, 60)], close=True)
+        msp.add_lwpolyline([(20, 20), (30, 20), (30, 30), (20, 30)], close=True)
+        msp.add_lwpolyline([(100, 0), (110, 0), (110, 10), (100, 10)], close=True)
+        msp.add_text("12/12", dxfattribs={"insert": (25, 25)})  # the bay
+        msp.add_text("3/12", dxfattribs={"insert": (5, 5)})  # the outline
+        msp.add_text("9/12", dxfattribs={"insert": (105, 5)})  # the lone square
+
+    report = _plan(tmp_path, draw)
+    rises = sorted(
+        (facet.plan_area_sqft, facet.pitch.rise if facet.pitch else None)
+        for structure in report.structures
+        if structure.geometry is not None
+        for facet in structure.geometry.facets
+    )
+    assert rises == [(100.0, 9.0), (100.0, 12.0), (3600.0, 3.0)]
+
+
+def test_labels_are_tested_only_against_the_outlines_near_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 60 x 40 labelled squares: each label is tested against its own square, not all 2,400.
+    tests = 0
+    inside = dxf_facets._inside
+
+    def counted(x: float, y: float, points: list[dxf_facets.Point]) -> bool:
+        nonlocal tests
+        tests += 1
+        return inside(x, y, points)
+
+    monkeypatch.setattr(dxf_facets, "_inside", counted)
+
+    def draw(msp: Modelspace) -> None:
+        for i in range(60):
+            for j in range(40):
+                x, y = 30.0 * i, 30.0 * j
+                msp.add_lwpolyline([(x, y), (x + 20, y), (x + 20, y + 20), (x, y + 20)], close=True)
+                msp.add_text(f"{1 + (i + j) % 12}/12", dxfattribs={"insert": (x + 10, y + 10)})
+
+    report = _plan(tmp_path, draw)
+    facets = [f for s in report.structures if s.geometry for f in s.geometry.facets]
+    assert len(facets) == 2400
+    assert all(f.pitch is not None for f in facets)
+    assert sorted({f.pitch.rise for f in facets if f.pitch}) == [float(r) for r in range(1, 13)]
+    assert tests <= 4 * 2400
