@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from roofkit_importer.parsers import dxf_edges, dxf_facets, dxf_read
 from roofkit_importer.parsers.dxf_edges import DxfEdge
 from roofkit_importer.parsers.dxf_facets import DxfFacet, key
+from roofkit_importer.parsers.dxf_index import BoxIndex
 from roofkit_importer.parsers.errors import ParseError
 from roofkit_importer.parsers.limits import ParseLimits
 from roofkit_importer.parsers.result import ParseResult, Source
@@ -135,6 +136,19 @@ def _inside(box: tuple[float, float, float, float], edge: DxfEdge) -> bool:
     return box[0] - gap <= x <= box[2] + gap and box[1] - gap <= y <= box[3] + gap
 
 
+def _edges_by_group(groups: list[_Group], edges: list[DxfEdge]) -> list[list[DxfEdge]]:
+    """Each edge goes to the first structure whose box (plus the gap) holds its midpoint."""
+    index = BoxIndex(groups, [g.bbox for g in groups], margin=STRUCTURE_GAP_FT)
+    members: dict[int, list[DxfEdge]] = {id(g): [] for g in groups}
+    for edge in edges:
+        x = (edge.a[0] + edge.b[0]) / 2.0
+        y = (edge.a[1] + edge.b[1]) / 2.0
+        owner = next((g for g in index.near(x, y) if _inside(g.bbox, edge)), None)
+        if owner is not None:
+            members[id(owner)].append(edge)
+    return [members[id(g)] for g in groups]
+
+
 def interpret(
     drawing: dxf_read.Drawing, builder: ReportBuilder, companion: dict[str, Pitch]
 ) -> bool:
@@ -171,11 +185,9 @@ def interpret(
             "DXF_PLAN_GEOMETRY",
             "The drawing is a 2D plan: true areas are plan areas scaled by each facet's pitch.",
         )
-    assigned: set[int] = set()
-    for number, group in enumerate(groups, start=1):
+    members_of = _edges_by_group(groups, edges)
+    for number, (group, members) in enumerate(zip(groups, members_of, strict=True), start=1):
         sid = str(number)
-        members = [e for i, e in enumerate(edges) if i not in assigned and _inside(group.bbox, e)]
-        assigned.update(i for i, e in enumerate(edges) if _inside(group.bbox, e))
         for facet in group.facets:
             locator = f"handle {facet.handles[0]}" if facet.handles else None
             builder.record(f"structures[{sid}].geometry.facets[{facet.id}]", locator, facet.layer)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from roofkit_importer.parsers import dxf_layers
 from roofkit_importer.parsers.dxf_facets import DxfFacet, EdgeKey, edge_key
+from roofkit_importer.parsers.dxf_index import BoxIndex
 from roofkit_importer.parsers.dxf_read import Point, Segment
 from roofkit_importer.report.model import EdgeType
 
@@ -58,23 +59,29 @@ def _borders(facet: DxfFacet, a: Point, b: Point) -> bool:
     )
 
 
-def _uphill(facet: DxfFacet, eaves: list[Segment]) -> tuple[float, float] | None:
-    cx = sum(p[0] for p in facet.points) / len(facet.points)
-    cy = sum(p[1] for p in facet.points) / len(facet.points)
-    best: tuple[float, tuple[float, float]] | None = None
+def _bordering(index: BoxIndex[DxfFacet], a: Point, b: Point) -> list[DxfFacet]:
+    """The facets (in drawing order) whose outline the segment ``a``–``b`` lies along."""
+    return [facet for facet in index.near(a[0], a[1]) if _borders(facet, a, b)]
+
+
+def _set_uphill(index: BoxIndex[DxfFacet], eaves: list[Segment]) -> None:
+    """Each facet's uphill direction: the inward normal of the longest eave along it."""
+    longest: dict[int, float] = {}
     for eave in eaves:
-        if not _borders(facet, eave.a, eave.b):
-            continue
         dx, dy = eave.b[0] - eave.a[0], eave.b[1] - eave.a[1]
         length = math.hypot(dx, dy)
         if length == 0.0:
             continue
-        nx, ny = -dy / length, dx / length
-        if (cx - eave.a[0]) * nx + (cy - eave.a[1]) * ny < 0:
-            nx, ny = -nx, -ny
-        if best is None or length > best[0]:
-            best = (length, (nx, ny))
-    return None if best is None else best[1]
+        for facet in _bordering(index, eave.a, eave.b):
+            if length <= longest.get(id(facet), 0.0):
+                continue
+            longest[id(facet)] = length
+            cx = sum(p[0] for p in facet.points) / len(facet.points)
+            cy = sum(p[1] for p in facet.points) / len(facet.points)
+            nx, ny = -dy / length, dx / length
+            if (cx - eave.a[0]) * nx + (cy - eave.a[1]) * ny < 0:
+                nx, ny = -nx, -ny
+            facet.uphill = (nx, ny)
 
 
 def typed_segments(segments: list[Segment]) -> list[tuple[Segment, EdgeType]]:
@@ -91,10 +98,11 @@ def from_lines(
 ) -> tuple[list[DxfEdge], int]:
     """Edges from typed lines; in a plan drawing also the count of edges left at plan length."""
     roof = [f for f in facets if f.kind == "roof"]
+    index = BoxIndex(roof, [f.bbox for f in roof], margin=ON_EDGE_FT)
     if plan:
-        eaves = [s for s, kind in typed if kind == "eave"]
         for facet in roof:
-            facet.uphill = _uphill(facet, eaves)
+            facet.uphill = None
+        _set_uphill(index, [s for s, kind in typed if kind == "eave"])
     edges: list[DxfEdge] = []
     flat = 0
     for segment, kind in typed:
@@ -103,10 +111,8 @@ def from_lines(
             d = ((segment.b[0] - segment.a[0]) / length, (segment.b[1] - segment.a[1]) / length)
             slopes = [
                 facet.pitch.rise / 12.0 * abs(facet.uphill[0] * d[0] + facet.uphill[1] * d[1])
-                for facet in roof
-                if facet.pitch is not None
-                and facet.uphill is not None
-                and _borders(facet, segment.a, segment.b)
+                for facet in _bordering(index, segment.a, segment.b)
+                if facet.pitch is not None and facet.uphill is not None
             ]
             # Edges of different heights can share a plan line (a wall between two roofs): the
             # steepest reading is the one that lies in its facet's plane.

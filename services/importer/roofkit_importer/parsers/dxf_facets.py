@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from roofkit_importer.parsers import dxf_layers
+from roofkit_importer.parsers.dxf_index import BoxIndex
 from roofkit_importer.parsers.dxf_read import Label, Point, Polygon
 from roofkit_importer.report import geometry
 from roofkit_importer.report.model import FacetKind, Pitch
@@ -162,50 +163,6 @@ def _plan_area(points: list[Point]) -> float:
     return abs(s) / 2.0
 
 
-class _PlanIndex:
-    """Plan facets bucketed by the grid cells their bounding boxes cover, so each label is tested
-    against the facets near it rather than against every facet of the drawing (thousands of
-    labelled outlines would otherwise cost labels × facets point-in-polygon tests).
-
-    The grid has about one cell per facet; a facet covering more than :attr:`SPREAD` cells (an
-    outline around the whole plan) is kept apart and tested for every label, so no facet is
-    registered in more than :attr:`SPREAD` cells.
-    """
-
-    SPREAD = 64
-
-    def __init__(self, facets: list[DxfFacet]) -> None:
-        boxes = [f.bbox for f in facets]
-        self.x0 = min((b[0] for b in boxes), default=0.0)
-        self.y0 = min((b[1] for b in boxes), default=0.0)
-        extent = max(
-            (max(b[2] - self.x0, b[3] - self.y0) for b in boxes),
-            default=0.0,
-        )
-        self.cell = extent / max(1, math.isqrt(len(facets))) or 1.0
-        self.cells: dict[tuple[int, int], list[DxfFacet]] = defaultdict(list)
-        self.spread: list[DxfFacet] = []
-        self.order = {f.id: i for i, f in enumerate(facets)}
-        for facet, (minx, miny, maxx, maxy) in zip(facets, boxes, strict=True):
-            cx0, cy0 = self._cell(minx, miny)
-            cx1, cy1 = self._cell(maxx, maxy)
-            if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > self.SPREAD:
-                self.spread.append(facet)
-                continue
-            for cx in range(cx0, cx1 + 1):
-                for cy in range(cy0, cy1 + 1):
-                    self.cells[(cx, cy)].append(facet)
-
-    def _cell(self, x: float, y: float) -> tuple[int, int]:
-        return (math.floor((x - self.x0) / self.cell), math.floor((y - self.y0) / self.cell))
-
-    def holders(self, x: float, y: float) -> list[DxfFacet]:
-        """The facets whose outline contains the point, in drawing order."""
-        near = self.cells.get(self._cell(x, y), [])
-        found = [f for f in (*near, *self.spread) if _inside(x, y, f.points)]
-        return sorted(found, key=lambda f: self.order[f.id])
-
-
 def facets_2d(polygons: list[Polygon], labels: list[Label]) -> list[DxfFacet]:
     facets: list[DxfFacet] = []
     for poly in polygons:
@@ -223,9 +180,10 @@ def facets_2d(polygons: list[Polygon], labels: list[Label]) -> list[DxfFacet]:
                 points=poly.points,
             )
         )
-    index = _PlanIndex(facets)
+    index = BoxIndex(facets, [f.bbox for f in facets])
     for label in labels:
-        holders = index.holders(label.at[0], label.at[1])
+        x, y = label.at[0], label.at[1]
+        holders = [f for f in index.near(x, y) if _inside(x, y, f.points)]
         if not holders:
             continue
         owner = min(holders, key=lambda f: f.plan_area)
