@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,24 +18,40 @@ def chain(segments: Sequence[tuple[str, str]]) -> list[str] | None:
     """Order segments (pairs of vertex ids, any order and direction) into one closed loop.
 
     Returns the loop's vertex ids, or ``None`` when they do not form exactly one closed loop.
+    From each vertex the loop takes the first unused segment (in the given order) that touches
+    it; the segments touching each vertex are listed once, so a loop of n segments costs O(n).
     """
     if len(segments) < 3:
         return None
-    remaining = list(segments[1:])
+    touching: dict[str, list[int]] = defaultdict(list)
+    for index, (a, b) in enumerate(segments):
+        touching[a].append(index)
+        if b != a:
+            touching[b].append(index)
+    used = [False] * len(segments)
+    used[0] = True
+    left = len(segments) - 1
+    # Per vertex, how many of its first segments are known to be used (used stays used).
+    skipped: dict[str, int] = {}
     start, current = segments[0]
     loop = [start, current]
-    while remaining:
-        for index, (a, b) in enumerate(remaining):
-            if a == current or b == current:
-                current = b if a == current else a
-                remaining.pop(index)
-                break
-        else:
+    while left:
+        candidates = touching.get(current, [])
+        position = skipped.get(current, 0)
+        while position < len(candidates) and used[candidates[position]]:
+            position += 1
+        skipped[current] = position
+        if position == len(candidates):
             return None
+        index = candidates[position]
+        used[index] = True
+        left -= 1
+        a, b = segments[index]
+        current = b if a == current else a
         if current == start:
             break
         loop.append(current)
-    if current != start or remaining:
+    if current != start or left:
         return None
     return loop
 
