@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -56,6 +57,31 @@ def sanitize_filename(raw: str) -> str:
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
     return name[:255] or "upload"
+
+
+_EXTENDED_FILENAME = re.compile(
+    r"""(?:^|;)\s*filename\*\s*=\s*([A-Za-z0-9!#$%&+^_`{}~-]+)'[^']*'([^;\s"]+)""", re.I
+)
+
+
+def filename_of(disposition: str, plain: bytes | None) -> str:
+    """The part's file name: ``filename`` as raw UTF-8 (RFC 7578 §4.2), read as Windows-1252 when
+    it is not valid UTF-8 (older clients send their own code page). RFC 7578 forbids the
+    ``filename*`` form (RFC 8187, ``UTF-8''roof%20plan.csv``) in forms, so it is only read when a
+    client sends nothing else."""
+    if plain:
+        try:
+            return plain.decode("utf-8")
+        except UnicodeDecodeError:
+            return plain.decode("cp1252", "replace")
+    extended = _EXTENDED_FILENAME.search(disposition)
+    if extended is not None:
+        charset, encoded = extended.groups()
+        try:
+            return unquote_to_bytes(encoded).decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return ""
 
 
 _BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,./:=? -]{1,70}$")
@@ -222,7 +248,7 @@ class _FormReader:
                     "Send exactly one file per import.", code="too_many_files", param="file"
                 )
             self.filename = sanitize_filename(
-                params.get(b"filename", b"").decode("utf-8", "replace")
+                filename_of(self._headers.get("content-disposition", ""), params.get(b"filename"))
             )
             self.file = _Spool(self.spool_dir)
         elif name in FIELD_LIMITS:

@@ -71,12 +71,31 @@ def raw_part(disposition: bytes, value: bytes) -> bytes:
     [
         # What curl and browsers send: the name as raw UTF-8 (RFC 7578 §4.2).
         ('form-data; name="file"; filename="Résumé ✓ 屋根.csv"'.encode(), "Résumé ✓ 屋根.csv"),
-        # Not UTF-8 (a Latin-1 client): kept, the undecodable byte replaced.
-        (b'form-data; name="file"; filename="r\xe9sum\xe9.csv"', "r\ufffdsum\ufffd.csv"),
+        # Not UTF-8 (a Latin-1 / Windows-1252 client): read in that code page.
+        (b'form-data; name="file"; filename="r\xe9sum\xe9.csv"', "r\u00e9sum\u00e9.csv"),
         # The RFC 5987 form is not for multipart (RFC 7578): the plain filename wins.
         (b'form-data; name="file"; filename="a.csv"; filename*=UTF-8\'\'b%C3%A9.csv', "a.csv"),
+        # ... but it is read when a client sends nothing else.
+        (
+            b"form-data; name=\"file\"; filename*=UTF-8''roof%20plan%C3%A9.csv",
+            "roof plan\u00e9.csv",
+        ),
+        (
+            b"form-data; name=\"file\"; filename*=utf-8'en'%E5%B1%8B%E6%A0%B9.csv",
+            "\u5c4b\u6839.csv",
+        ),
+        (b"form-data; name=\"file\"; filename*=x-unknown''a.csv", "upload"),
+        (b"form-data; name=\"file\"; filename*=UTF-8''%FF.csv", "upload"),
     ],
-    ids=["utf-8", "not-utf-8", "rfc5987-ignored"],
+    ids=[
+        "utf-8",
+        "not-utf-8",
+        "rfc5987-second",
+        "rfc5987-alone",
+        "rfc5987-language",
+        "rfc5987-unknown-charset",
+        "rfc5987-not-utf-8",
+    ],
 )
 async def test_file_names_are_read_as_utf8(
     disposition: bytes, filename: str, tmp_path: Path
