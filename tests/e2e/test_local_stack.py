@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 import httpx
 import psutil
@@ -16,6 +17,7 @@ import pytest
 
 from roofkit_cli import infra
 from roofkit_cli.devstack import DevStack
+from roofkit_importer import upload
 from tests.e2e.conftest import EXAMPLE_CSV, REPO, import_csv
 from tests.e2e.helpers import wait_for
 from tests.support.infra import scratch_dir
@@ -150,6 +152,25 @@ def test_a_dead_service_process_is_reported_and_restarted(
     assert stack.supervise_once() == ["ratelimit"]
     assert "ratelimit exited" in capsys.readouterr().err
     wait_for(lambda: import_csv(client, dev_key).status_code == 201, timeout_s=30, what="recovery")
+
+
+def test_an_importer_that_died_mid_upload_leaves_no_spooled_file_behind(
+    stack: DevStack, client: httpx.Client, dev_key: str
+) -> None:
+    spool = stack.home / "spool"
+    left = spool / f"{upload.SPOOL_PREFIX}crashed"  # what a killed request leaves
+    left.write_bytes(b"x" * 1024)
+    long_ago = time.time() - upload.STALE_SPOOL_S - 60
+    os.utime(left, (long_ago, long_ago))
+    process = stack.services["importer"].process
+    assert process is not None
+    process.kill()
+    process.wait()
+    assert stack.supervise_once() == ["importer"]
+    infra.wait_until(stack.services["importer"].ready, timeout_s=60, what="importer")
+    assert import_csv(client, dev_key).status_code == 201
+    assert not left.exists()
+    assert not [p for p in spool.iterdir() if p.name.startswith(upload.SPOOL_PREFIX)]
 
 
 def test_roofkit_dev_runs_everything_and_sigterm_stops_every_process() -> None:

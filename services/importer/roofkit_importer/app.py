@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from roofkit_importer import api, errors, http_errors, metrics, openapi
+from roofkit_importer import api, errors, http_errors, metrics, openapi, upload
 from roofkit_importer.edge import Gate
 from roofkit_importer.gateway import NatsAuthenticator, NatsLimiter
 from roofkit_importer.outbox import OutboxRelay
@@ -136,6 +136,9 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
                 running = deps
             spool = Path(settings.spool_dir or tempfile.gettempdir())
             spool.mkdir(parents=True, exist_ok=True)
+            swept = await asyncio.to_thread(upload.sweep_spool, spool)
+            if swept:
+                log.info("removed stale spooled uploads", extra={"count": swept})
             repository = ImportRepository(running.engine)
             relay = OutboxRelay(repository, running.nc, poll_s=settings.outbox_poll_s)
             timeout = settings.nats_request_timeout_s
@@ -160,7 +163,7 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
             )
             tasks = [
                 asyncio.create_task(relay.run()),
-                asyncio.create_task(_purge_loop(repository)),
+                asyncio.create_task(_purge_loop(repository, spool)),
             ]
             try:
                 yield
@@ -291,11 +294,13 @@ async def _drain(nc: NatsClient) -> None:
         await nc.drain()
 
 
-async def _purge_loop(repository: ImportRepository) -> None:
+async def _purge_loop(repository: ImportRepository, spool: Path) -> None:
+    """Every five minutes: expired idempotency records, and spooled uploads nobody owns."""
     while True:
         await asyncio.sleep(300)
         with contextlib.suppress(DependencyUnavailable):
             await repository.purge_idempotency()
+        await asyncio.to_thread(upload.sweep_spool, spool)
 
 
 async def serve(settings: ImporterSettings) -> None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -100,11 +102,36 @@ def boundary_of(content_type: str | None) -> bytes:
     return boundary.encode("latin-1")
 
 
+SPOOL_PREFIX = "upload-"
+STALE_SPOOL_S = 15 * 60
+"""A spooled upload untouched for this long belongs to no request: bodies that stall for
+``body_idle_timeout_s`` are refused, and a received file is parsed and stored within minutes."""
+
+
+def sweep_spool(spool_dir: Path, older_than_s: float = STALE_SPOOL_S) -> int:
+    """Delete spooled uploads left by a process that died mid-request; returns how many.
+
+    Only this module's files (``upload-*``) untouched for ``older_than_s`` are removed, so a spool
+    directory shared with other processes, or with another importer, loses nothing in use.
+    """
+    cutoff = time.time() - older_than_s
+    removed = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(spool_dir):
+            if not entry.name.startswith(SPOOL_PREFIX):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
 class _Spool:
     """The file part on its way to disk: SHA-256 and writes, batched off the event loop."""
 
     def __init__(self, spool_dir: Path) -> None:
-        fd, path = tempfile.mkstemp(prefix="upload-", dir=spool_dir)
+        fd, path = tempfile.mkstemp(prefix=SPOOL_PREFIX, dir=spool_dir)
         self.fd: int | None = fd
         self.path = Path(path)
         self.size = 0

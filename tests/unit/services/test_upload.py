@@ -1,6 +1,8 @@
 import asyncio
 import hashlib
+import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -224,3 +226,30 @@ async def test_a_cancelled_upload_removes_its_file_only_after_the_write_in_fligh
     release.set()
     await _emptied(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_only_stale_spooled_uploads_are_swept(tmp_path: Path) -> None:
+    old = time.time() - upload.STALE_SPOOL_S - 60
+    stale = tmp_path / "upload-abc123"
+    fresh = tmp_path / "upload-def456"
+    foreign = tmp_path / "someone-else.tmp"
+    for path in (stale, fresh, foreign):
+        path.write_bytes(b"x" * 10)
+    os.utime(stale, (old, old))
+    os.utime(foreign, (old, old))
+    (tmp_path / "upload-dir").mkdir()
+    os.utime(tmp_path / "upload-dir", (old, old))
+
+    assert upload.sweep_spool(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "someone-else.tmp",
+        "upload-def456",
+        "upload-dir",
+    ]
+    assert upload.sweep_spool(tmp_path / "missing") == 0
+
+
+async def test_a_spooled_upload_is_named_for_the_sweep(tmp_path: Path) -> None:
+    got = await receive(form(("file", b"Facet,Area\nF1,100\n", "r.csv")), tmp_path)
+    assert got.path.name.startswith(upload.SPOOL_PREFIX)
+    got.discard()
