@@ -146,6 +146,26 @@ def test_replay_returns_stored_201_byte_for_byte_with_replayed_header(
     assert_rate_headers(second)
 
 
+def test_a_retry_that_spells_its_fields_differently_is_a_replay(
+    client: httpx.Client, roomy_key: str
+) -> None:
+    key = idem()
+    fields = {
+        "metadata": '{"job": {"id": "J-7", "crew": [1, 2]}, "source": "app"}',
+        "format": "csv",
+    }
+    first = post(client, key=roomy_key, idempotency_key=key, data=fields)
+    respelled = {"metadata": '{"source":"app","job":{"crew":[1,2],"id":"J-7"}}', "format": " CSV"}
+    second = post(client, key=roomy_key, idempotency_key=key, data=respelled)
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert second.headers["Idempotency-Replayed"] == "true"
+    assert second.content == first.content
+    changed = {"metadata": '{"source":"app","job":{"crew":[2,1],"id":"J-7"}}', "format": "csv"}
+    other = post(client, key=roomy_key, idempotency_key=key, data=changed)
+    assert other.status_code == 409
+    assert error(other)["code"] == "idempotency_key_reused"
+
+
 # --- 400 -----------------------------------------------------------------------------------------
 
 

@@ -12,12 +12,14 @@ import hashlib
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import orjson
 
 
-def fingerprint(method: str, path: str, fields: dict[str, str], file_sha256: str) -> str:
-    """SHA-256 over the parsed request — method, path, every form field, the file's hash.
+def fingerprint(method: str, path: str, fields: dict[str, Any], file_sha256: str) -> str:
+    """SHA-256 over the parsed request — method, path, every form field's value as parsed, the
+    file's hash — as canonical JSON (keys sorted at every depth).
 
     Never over raw bytes: a retry's multipart boundary differs, its meaning does not.
     """

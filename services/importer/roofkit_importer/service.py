@@ -209,7 +209,10 @@ class ImportService:
         self, principal: Principal, idempotency_key: str, upload: Upload, request_id: str
     ) -> ImportOutcome:
         external_id, hint, metadata = validate_fields(upload.fields)
-        print_ = fingerprint("POST", IMPORT_PATH, upload.fields, upload.sha256)
+        # The fields as understood, not as spelled: a retry that re-serializes its metadata in
+        # another key order, or writes the format hint in capitals, is the same request.
+        understood = {"external_id": external_id, "format": hint, "metadata": metadata}
+        print_ = fingerprint("POST", IMPORT_PATH, understood, upload.sha256)
         claim = await self._repo.claim(
             principal.workspace_id,
             idempotency_key,

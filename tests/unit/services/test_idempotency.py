@@ -27,6 +27,13 @@ def test_fingerprint_covers_fields_and_file_but_not_their_order() -> None:
     )
 
 
+def test_fingerprint_of_parsed_metadata_ignores_key_order_at_every_depth() -> None:
+    a = fingerprint("POST", "/p", {"metadata": {"a": 1, "b": {"c": [1, 2], "d": None}}}, "f")
+    b = fingerprint("POST", "/p", {"metadata": {"b": {"d": None, "c": [1, 2]}, "a": 1}}, "f")
+    assert a == b
+    assert a != fingerprint("POST", "/p", {"metadata": {"a": 1, "b": {"c": [2, 1]}}}, "f")
+
+
 def test_completed_same_fingerprint_replays_other_fingerprint_is_reuse() -> None:
     assert decide(existing(), "a", NOW) is ClaimState.REPLAY
     assert decide(existing(), "b", NOW) is ClaimState.REUSED
