@@ -12,7 +12,9 @@ import pytest
 from roofkit_ratelimit.store import PostgresWindowStore
 from roofkit_runtime import db
 
-START = dt.datetime(2026, 12, 3, 20, 0, tzinfo=dt.UTC)
+# Windows of tomorrow: the session's ratelimit processes share this database and purge windows
+# whose expiry has passed every minute, which would restart a past window's count mid-test.
+START = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(days=1)
 EXPIRES = START + dt.timedelta(hours=2)
 
 
