@@ -89,6 +89,25 @@ def test_every_process_gets_its_port_probes_and_environment(helm_bin: Path) -> N
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
 
 
+def _mebibytes(quantity: str) -> float:
+    units = {"Ki": 1 / 1024, "Mi": 1, "Gi": 1024}
+    return float(quantity[:-2]) * units[quantity[-2:]]
+
+
+@pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
+def test_the_importer_memory_limit_holds_its_parser_workers_budgets(
+    helm_bin: Path, values: tuple[Path, ...]
+) -> None:
+    deployments = by_kind(documents(render(helm_bin, *values)), "Deployment")
+    container = deployments["roofkit-importer"]["spec"]["template"]["spec"]["containers"][0]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    workers = int(env["ROOFKIT_PARSE_WORKERS"])
+    budget_mib = int(env["ROOFKIT_PARSE_MEMORY_BYTES"]) / 2**20
+    assert workers >= 1 and float(env["ROOFKIT_PARSE_TIMEOUT_S"]) > 0
+    limit_mib = _mebibytes(container["resources"]["limits"]["memory"])
+    assert limit_mib >= workers * budget_mib + 256
+
+
 def test_operator_runs_one_replica_and_is_the_only_pod_with_an_api_token(helm_bin: Path) -> None:
     deployments = by_kind(documents(render(helm_bin, ALL_FEATURES_VALUES)), "Deployment")
 
