@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from roofkit_importer import parsers
 
@@ -31,3 +32,55 @@ def test_pitches_typed_into_excel_as_6_12_or_6_colon_12_are_read_back(tmp_path: 
         ("F2", 8.0),
         ("F3", 4.0),
     ]
+
+
+def _saved(tmp_path: Path, rows: list[list[object]]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "roof.xlsx"
+    workbook.save(path)  # openpyxl writes formulas without calculating them
+    return path
+
+
+def _parse(path: Path) -> parsers.ParseResult:
+    return parsers.parse_file(path, path.name, format_hint=None, limits=parsers.ParseLimits())
+
+
+def test_a_workbook_of_uncalculated_formulas_is_refused_with_that_reason(tmp_path: Path) -> None:
+    path = _saved(
+        tmp_path,
+        [
+            ["Total Roof Area", "=SUM(D1:D2)"],
+            ["Predominant Pitch", "=E1"],
+        ],
+    )
+    with pytest.raises(parsers.ParseError) as caught:
+        _parse(path)
+    assert caught.value.code == "report_unsupported"
+    assert caught.value.reasons == ["xlsx_formulas_not_calculated"]
+    assert caught.value.message.startswith("2 formula cells have no calculated value")
+
+
+def test_a_report_whose_area_is_an_uncalculated_formula_says_so(tmp_path: Path) -> None:
+    path = _saved(
+        tmp_path,
+        [
+            ["Total Roof Area", "=SUM(D1:D2)"],
+            ["Predominant Pitch", "6/12"],
+            ["Ridges", "40 ft"],
+        ],
+    )
+    report = _parse(path).report
+    assert report.summary.total_area_sqft is None
+    codes = [w.code for w in report.quality.warnings]
+    assert "XLSX_FORMULAS_NOT_CALCULATED" in codes and "AREA_MISSING" in codes
+
+
+def test_calculated_workbooks_carry_no_formula_warning(tmp_path: Path) -> None:
+    path = _saved(tmp_path, [["Total Roof Area", 1200], ["Predominant Pitch", "6/12"]])
+    report = _parse(path).report
+    assert report.summary.total_area_sqft == 1200
+    assert "XLSX_FORMULAS_NOT_CALCULATED" not in {w.code for w in report.quality.warnings}

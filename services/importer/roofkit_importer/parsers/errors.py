@@ -42,6 +42,7 @@ REASONS: frozenset[str] = frozenset(
         "xlsx_malformed",
         "xlsx_too_many_rows",
         "xlsx_expansion_too_large",
+        "xlsx_formulas_not_calculated",
         # XML / JSON
         "xml_malformed",
         "xml_forbidden_construct",

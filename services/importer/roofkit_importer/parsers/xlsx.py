@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -23,7 +24,9 @@ from roofkit_importer.parsers.detection import ZIP_ERRORS
 from roofkit_importer.parsers.errors import ParseError
 from roofkit_importer.parsers.limits import ParseLimits
 from roofkit_importer.parsers.result import ParseResult, Source
+from roofkit_importer.report import checks
 from roofkit_importer.report.assembly import ReportBuilder
+from roofkit_importer.report.model import ReportWarning
 
 _RATIO_MIN_BYTES = 1024 * 1024
 
@@ -172,16 +175,68 @@ def read_sheets(
         ) from exc
 
 
+_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>(.*?)</c>)", re.S)
+_VALUE = re.compile(rb"<v>[^<]")
+"""A cached value that is not empty (openpyxl writes ``<v></v>`` beside a formula it did not
+calculate)."""
+_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+
+
+def uncalculated_formulas(source: Source) -> int:
+    """Formula cells saved without a calculated value (``<f>``, no or an empty ``<v>``).
+
+    openpyxl reads such a cell as empty: programs that write formulas without calculating them
+    (openpyxl itself, report generators) leave a workbook whose totals read as nothing. Only
+    looked for when a workbook lacks measurements, so a normal import never pays for it; the
+    container's sizes were checked before.
+    """
+    count = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(source.data) if source.data else source.path) as archive:
+            for info in archive.infolist():
+                if _WORKSHEET.match(info.filename):
+                    for cell in _CELL.finditer(archive.read(info)):
+                        inner = cell.group(1) or b""
+                        if b"<f" in inner and _VALUE.search(inner) is None:
+                            count += 1
+    except ZIP_ERRORS:
+        return 0
+    return count
+
+
+def _not_calculated(count: int) -> str:
+    return (
+        f"{count} formula cells have no calculated value (the workbook was saved by a program "
+        "that does not calculate); they read as empty. Open and save it in a spreadsheet "
+        "application, or export the values."
+    )
+
+
 def parse(source: Source, limits: ParseLimits) -> ParseResult:
     check_container(source.path, source.name, limits, source.zip_entries)
     sheets = read_sheets(source.path, source.name, limits, source.data)
     builder = ReportBuilder(file=source.name, method="xlsx")
     if not tables.interpret(sheets, builder):
+        formulas = uncalculated_formulas(source)
         raise ParseError.for_file(
             "report_unsupported",
             source.name,
-            "no_measurements",
-            "No roof measurements were found in any worksheet.",
+            "xlsx_formulas_not_calculated" if formulas else "no_measurements",
+            _not_calculated(formulas)
+            if formulas
+            else "No roof measurements were found in any worksheet.",
         )
     report = builder.build()
+    if report.summary.total_area_sqft is None:
+        formulas = uncalculated_formulas(source)
+        if formulas:
+            quality = report.quality
+            quality.warnings.append(
+                ReportWarning(
+                    code="XLSX_FORMULAS_NOT_CALCULATED",
+                    message=_not_calculated(formulas),
+                    file=source.name,
+                )
+            )
+            quality.confidence = checks.confidence("xlsx", quality.checks, quality.warnings)
     return ParseResult(report=report, files=[source.as_file()], warnings=report.quality.warnings)
