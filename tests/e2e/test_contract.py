@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import socket
 import uuid
 import zipfile
 from typing import BinaryIO
@@ -586,6 +587,38 @@ def test_a_lying_content_length_longer_than_the_body_is_refused_not_hung(
     )
     assert status == 400
     assert b'"invalid_multipart"' in body
+
+
+def test_a_body_dripping_in_below_the_minimum_rate_is_refused_not_held_open(
+    stack: DevStack, dev_key: str
+) -> None:
+    # Each byte comes sooner than the idle timeout (2 s in the test stack), so only the
+    # average rate can end this request.
+    payload = multipart([("file", CSV, "roof.csv")])
+    head = (
+        f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {dev_key}\r\n"
+        f"Idempotency-Key: {idem()}\r\nContent-Length: {len(payload)}\r\n"
+        "Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", stack.http_port), timeout=30) as sock:
+        sock.sendall(head.encode() + payload[:10])
+        sock.settimeout(1.0)
+        answer = b""
+        for byte in payload[10:40]:
+            try:
+                answer = sock.recv(65536)
+            except TimeoutError:
+                sock.sendall(bytes([byte]))
+                continue
+            break
+        sock.settimeout(10)
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert b'"invalid_multipart"' in answer and b"too slowly" in answer
 
 
 def test_a_lying_content_length_shorter_than_the_body_is_refused(

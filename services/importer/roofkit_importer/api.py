@@ -44,8 +44,15 @@ GateDep = Annotated[edge.Gate, Depends(_gate)]
 Settings = Annotated[ImporterSettings, Depends(_settings)]
 
 
-async def _body(request: Request, idle_timeout_s: float) -> AsyncIterator[bytes]:
-    """The request body chunk by chunk; a body that stalls is refused."""
+async def _body(
+    request: Request, idle_timeout_s: float, min_rate_bytes_s: float
+) -> AsyncIterator[bytes]:
+    """The request body chunk by chunk; a body that stalls, or trickles in below
+    ``min_rate_bytes_s`` on average once it has been arriving for ``idle_timeout_s``, is
+    refused."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    received = 0
     while True:
         try:
             message = await asyncio.wait_for(request.receive(), timeout=idle_timeout_s)
@@ -58,8 +65,18 @@ async def _body(request: Request, idle_timeout_s: float) -> AsyncIterator[bytes]
             raise errors.InvalidRequest(
                 "The client went away before the body was complete.", code="invalid_multipart"
             )
-        yield message.get("body", b"")
-        if not message.get("more_body", False):
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        more = message.get("more_body", False)
+        elapsed = loop.time() - started
+        if more and elapsed > idle_timeout_s and received < min_rate_bytes_s * elapsed:
+            raise errors.InvalidRequest(
+                f"The request body arrives too slowly (under {min_rate_bytes_s:g} bytes a "
+                "second on average).",
+                code="invalid_multipart",
+            )
+        yield chunk
+        if not more:
             return
 
 
@@ -90,7 +107,7 @@ async def import_report(
     edge.check_query(request, ())
     edge.check_selector_headers(request)
     received = await upload.receive(
-        _body(request, settings.body_idle_timeout_s),
+        _body(request, settings.body_idle_timeout_s, settings.body_min_rate_bytes_s),
         boundary=boundary,
         spool_dir=request.app.state.spool_dir,
         max_body_bytes=min(declared, principal.max_upload_bytes),

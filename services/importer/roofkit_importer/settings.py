@@ -38,6 +38,14 @@ class ImporterSettings(ServiceSettings):
     body_idle_timeout_s: float = Field(
         30.0, description="A body that sends nothing for this long is refused (invalid_multipart)."
     )
+    body_min_rate_bytes_s: float = Field(
+        256.0,
+        description=(
+            "Once a body has been arriving for body_idle_timeout_s, it must average at least this "
+            "many bytes a second, or it is refused (invalid_multipart): a client dripping a byte "
+            "now and then would otherwise hold a request open without end."
+        ),
+    )
     idempotency_lease_s: float = Field(
         60.0, description="How long an in-progress claim holds its key before another may take it."
     )
