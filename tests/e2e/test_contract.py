@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import socket
+import threading
 import uuid
 import zipfile
 from typing import BinaryIO
@@ -17,7 +18,7 @@ from roofkit_cli.devstack import DevStack
 from roofkit_events import apikeys
 from tests.corpus.renderers import json_eagleview
 from tests.corpus.roofs import all_roofs, roof_truth
-from tests.e2e.conftest import EXAMPLE_CSV
+from tests.e2e.conftest import EXAMPLE_CSV, import_csv
 from tests.e2e.helpers import (
     apply,
     client_address,
@@ -25,6 +26,7 @@ from tests.e2e.helpers import (
     multipart,
     new_key,
     raw_request,
+    wait_for,
 )
 from tests.support import provision
 from tests.support.stack import INVALID_AUTH_PER_MINUTE, UPLOAD_CEILING
@@ -572,6 +574,73 @@ def test_413_over_the_workspace_limit_after_authentication(stack: DevStack) -> N
     assert status == 413
     assert b'"max_bytes":1000' in body
     assert closed
+
+
+def _gauge(stack: DevStack, name: str) -> float:
+    metrics = httpx.get(stack.url + "/metrics", timeout=10).text
+    return float(next(x for x in metrics.splitlines() if x.startswith(name + " ")).split()[-1])
+
+
+def _spool_reserved(stack: DevStack) -> float:
+    return _gauge(stack, "roofkit_importer_spool_reserved_bytes")
+
+
+def test_503_when_the_spool_budget_is_taken_by_uploads_in_flight_then_room_again(
+    stack: DevStack, client: httpx.Client
+) -> None:
+    # The test stack's spool budget equals its upload ceiling: one upload of that size in
+    # flight leaves no room for a second large one.
+    assert _gauge(stack, "roofkit_importer_spool_capacity_bytes") == UPLOAD_CEILING
+    token, _, _ = new_key(stack, maxUploadBytes=UPLOAD_CEILING)
+    first_size = UPLOAD_CEILING * 5 // 8
+    head = (
+        f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        f"Idempotency-Key: {idem()}\r\nContent-Length: {first_size}\r\n"
+        "Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n"
+        '--b0undary\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
+    )
+    stop = threading.Event()
+    with socket.create_connection(("127.0.0.1", stack.http_port), timeout=30) as first:
+        first.sendall(head.encode())
+
+        def drip() -> None:  # well above the minimum rate, well inside the idle timeout
+            while not stop.wait(0.2):
+                first.sendall(b"x" * 16384)
+
+        dripping = threading.Thread(target=drip, daemon=True)
+        dripping.start()
+        try:
+            wait_for(
+                lambda: _spool_reserved(stack) >= first_size,
+                timeout_s=15,
+                what="the first upload's reservation",
+            )
+            status, headers, body, closed = raw_request(
+                stack.http_port,
+                f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {token}\n"
+                f"Idempotency-Key: {idem()}\nContent-Length: {UPLOAD_CEILING // 2}\n"
+                "Content-Type: multipart/form-data; boundary=b\n",
+            )
+            assert status == 503
+            assert json.loads(body)["error"]["code"] == "upload_capacity_exhausted"
+            assert int(headers["retry-after"]) >= 1
+            assert "x-ratelimit-remaining" in headers
+            assert closed  # refused before its body: nothing of it was read
+            small = import_csv(client, token)  # a small upload still fits beside the first
+            assert small.status_code == 201, small.text
+        finally:
+            stop.set()
+            dripping.join()
+    wait_for(lambda: _spool_reserved(stack) == 0, timeout_s=15, what="the reservation returned")
+    status, _, body, _ = raw_request(
+        stack.http_port,
+        f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {token}\n"
+        f"Idempotency-Key: {idem()}\nContent-Length: {UPLOAD_CEILING // 2}\n"
+        "Content-Type: multipart/form-data; boundary=b\n",
+        b"--b\r\n",  # reserved this time: the body is read, found to end early
+        read_timeout_s=15,
+    )
+    assert status == 400 and b'"invalid_multipart"' in body
 
 
 def test_a_lying_content_length_longer_than_the_body_is_refused_not_hung(

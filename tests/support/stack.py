@@ -34,6 +34,7 @@ def stack() -> Iterator[DevStack]:
             "ROOFKIT_INVALID_AUTH_PER_MINUTE": str(INVALID_AUTH_PER_MINUTE),
             "ROOFKIT_BODY_IDLE_TIMEOUT_S": "2",
             "ROOFKIT_MAX_UPLOAD_BYTES_CEILING": str(UPLOAD_CEILING),
+            "ROOFKIT_SPOOL_BUDGET_BYTES": str(UPLOAD_CEILING),
         },
     )
     try:

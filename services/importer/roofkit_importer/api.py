@@ -106,17 +106,22 @@ async def import_report(
     boundary = upload.boundary_of(request.headers.get("content-type"))
     edge.check_query(request, ())
     edge.check_selector_headers(request)
-    received = await upload.receive(
-        _body(request, settings.body_idle_timeout_s, settings.body_min_rate_bytes_s),
-        boundary=boundary,
-        spool_dir=request.app.state.spool_dir,
-        max_body_bytes=min(declared, principal.max_upload_bytes),
-    )
-    request.state.body_unread = False
-    try:
-        outcome = await service.import_report(principal, key, received, request.state.request_id)
-    finally:
-        received.discard()
+    max_body = min(declared, principal.max_upload_bytes)
+    spool: upload.SpoolBudget = request.app.state.spool_budget
+    with spool.reserve(max_body):
+        received = await upload.receive(
+            _body(request, settings.body_idle_timeout_s, settings.body_min_rate_bytes_s),
+            boundary=boundary,
+            spool_dir=request.app.state.spool_dir,
+            max_body_bytes=max_body,
+        )
+        request.state.body_unread = False
+        try:
+            outcome = await service.import_report(
+                principal, key, received, request.state.request_id
+            )
+        finally:
+            received.discard()
     headers = dict(outcome.headers)
     if outcome.replayed:
         headers["Idempotency-Replayed"] = "true"

@@ -144,6 +144,7 @@ def create_app(settings: ImporterSettings, *, deps: Deps | None = None) -> FastA
             timeout = settings.nats_request_timeout_s
             app.state.settings = settings
             app.state.spool_dir = spool
+            app.state.spool_budget = upload.SpoolBudget(settings.spool_budget_bytes)
             app.state.nc = running.nc
             app.state.relay = relay
             app.state.gate = Gate(

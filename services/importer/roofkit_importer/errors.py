@@ -20,7 +20,8 @@
      ├── PayloadTooLarge              413  payload_too_large
      ├── RateLimited                  429  rate_limited, auth_rate_limited
      ├── ServiceUnavailable           503  auth_unavailable, ratelimit_unavailable,
-     │                                     database_unavailable, broker_unavailable
+     │                                     database_unavailable, broker_unavailable,
+     │                                     upload_capacity_exhausted
      └── (anything else)              500  internal_error — nothing of it leaks
 
 Nothing below a route raises an HTTP exception; services raise these.

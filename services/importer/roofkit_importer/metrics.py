@@ -38,3 +38,10 @@ OUTBOX_LAG = Gauge(
     "roofkit_outbox_lag_seconds", "Age of the oldest event in the outbox not yet published."
 )
 OUTBOX_PUBLISHED = Counter("roofkit_outbox_published_total", "Events published to JetStream.")
+SPOOL_RESERVED = Gauge(
+    "roofkit_importer_spool_reserved_bytes",
+    "Spool space reserved by uploads being received or imported (declared Content-Length).",
+)
+SPOOL_CAPACITY = Gauge(
+    "roofkit_importer_spool_capacity_bytes", "The spool budget (ROOFKIT_SPOOL_BUDGET_BYTES)."
+)

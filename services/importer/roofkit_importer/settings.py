@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from roofkit_runtime.settings import ServiceSettings
 
@@ -35,6 +36,14 @@ class ImporterSettings(ServiceSettings):
     spool_dir: Path | None = Field(
         None, description="Where uploads are spooled while received (default: the temp dir)."
     )
+    spool_budget_bytes: int = Field(
+        1024 * 1024 * 1024,
+        description=(
+            "Spool space one importer may hold at once: each upload reserves its Content-Length "
+            "before its body is read, and one that does not fit is refused with 503 "
+            "upload_capacity_exhausted. At least max_upload_bytes_ceiling."
+        ),
+    )
     body_idle_timeout_s: float = Field(
         30.0, description="A body that sends nothing for this long is refused (invalid_multipart)."
     )
@@ -58,3 +67,12 @@ class ImporterSettings(ServiceSettings):
         1024 * 1024 * 1024, description="Address-space budget of a parser worker."
     )
     outbox_poll_s: float = Field(1.0, description="How often the outbox relay looks for events.")
+
+    @model_validator(mode="after")
+    def _one_upload_fits_the_spool(self) -> Self:
+        if self.spool_budget_bytes < self.max_upload_bytes_ceiling:
+            raise ValueError(
+                "spool_budget_bytes must be at least max_upload_bytes_ceiling: an upload the "
+                "ceiling allows could otherwise never be received"
+            )
+        return self

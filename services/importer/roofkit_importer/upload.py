@@ -21,7 +21,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
@@ -29,7 +29,7 @@ from urllib.parse import unquote_to_bytes
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from roofkit_importer import errors, tenancy
+from roofkit_importer import errors, metrics, tenancy
 
 FIELD_LIMITS = {"external_id": 128, "format": 16, "metadata": 16 * 1024}
 MAX_PARTS = 8
@@ -125,6 +125,44 @@ def sweep_spool(spool_dir: Path, older_than_s: float = STALE_SPOOL_S) -> int:
                     os.unlink(entry.path)
                     removed += 1
     return removed
+
+
+SPOOL_RETRY_AFTER_S = 5
+"""Retry-After of an upload refused for want of spool space: uploads in flight finish in
+seconds."""
+
+
+class SpoolBudget:
+    """The bytes of uploads one importer may hold in its spool directory at once.
+
+    Each upload reserves its declared ``Content-Length`` (at most the workspace's limit) before a
+    byte of its body is read, and gives it back once its spooled file is gone. An upload that does
+    not fit is refused at once with 503 ``upload_capacity_exhausted`` and ``Retry-After``: a full
+    disk would get the pod evicted (its ``/tmp`` is a size-limited ``emptyDir``), which ends every
+    request in flight, not only the newest one. The importer serves from one event loop, so the
+    count needs no lock.
+    """
+
+    def __init__(self, capacity_bytes: int) -> None:
+        self.capacity = capacity_bytes
+        self.reserved = 0
+        metrics.SPOOL_CAPACITY.set(capacity_bytes)
+
+    @contextlib.contextmanager
+    def reserve(self, size: int) -> Iterator[None]:
+        if self.reserved + size > self.capacity:
+            raise errors.ServiceUnavailable(
+                "The importer is receiving as many uploads as it has room for. Retry later.",
+                code="upload_capacity_exhausted",
+                retry_after_s=SPOOL_RETRY_AFTER_S,
+            )
+        self.reserved += size
+        metrics.SPOOL_RESERVED.set(self.reserved)
+        try:
+            yield
+        finally:
+            self.reserved -= size
+            metrics.SPOOL_RESERVED.set(self.reserved)
 
 
 class _Spool:

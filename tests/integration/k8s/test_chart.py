@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from roofkit_importer.parsers import ParseLimits
+from roofkit_importer.settings import ImporterSettings
 from tests.envtest.controlplane import ControlPlane
 from tests.integration.k8s.manifests import (
     ALL_FEATURES_VALUES,
@@ -108,6 +110,21 @@ def test_the_importer_memory_limit_holds_its_parser_workers_budgets(
     assert limit_mib >= workers * budget_mib + 256
 
 
+@pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
+def test_the_importer_tmp_holds_its_spool_budget_and_each_workers_largest_package(
+    helm_bin: Path, values: tuple[Path, ...]
+) -> None:
+    deployments = by_kind(documents(render(helm_bin, *values)), "Deployment")
+    pod = deployments["roofkit-importer"]["spec"]["template"]["spec"]
+    env = {item["name"]: item.get("value") for item in pod["containers"][0]["env"]}
+    budget_mib = int(env["ROOFKIT_SPOOL_BUDGET_BYTES"]) / 2**20
+    package_mib = ParseLimits().max_zip_expanded_bytes / 2**20
+    tmp = {volume["name"]: volume for volume in pod["volumes"]}["tmp"]["emptyDir"]
+    assert budget_mib * 2**20 >= ImporterSettings.model_fields["max_upload_bytes_ceiling"].default
+    workers = int(env["ROOFKIT_PARSE_WORKERS"])
+    assert _mebibytes(tmp["sizeLimit"]) >= budget_mib + workers * package_mib
+
+
 def test_operator_runs_one_replica_and_is_the_only_pod_with_an_api_token(helm_bin: Path) -> None:
     deployments = by_kind(documents(render(helm_bin, ALL_FEATURES_VALUES)), "Deployment")
 
@@ -155,7 +172,11 @@ def test_monitoring_objects_follow_their_flags_and_auto_stays_off_without_the_ap
         "interval": "30s",
     }
     rules = by_kind(forced, "PrometheusRule")["roofkit"]["spec"]["groups"][0]["rules"]
-    assert {rule["alert"] for rule in rules} >= {"RoofKitTargetDown", "RoofKitImporterErrors"}
+    assert {rule["alert"] for rule in rules} >= {
+        "RoofKitTargetDown",
+        "RoofKitImporterErrors",
+        "RoofKitImporterSpoolFull",
+    }
 
 
 def test_migration_job_is_a_hook_that_runs_before_install_unless_the_database_is_in_the_chart(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from roofkit_importer import errors, upload
+from roofkit_importer.settings import ImporterSettings
 
 BOUNDARY = b"xYzBoundary"
 
@@ -253,3 +254,25 @@ async def test_a_spooled_upload_is_named_for_the_sweep(tmp_path: Path) -> None:
     got = await receive(form(("file", b"Facet,Area\nF1,100\n", "r.csv")), tmp_path)
     assert got.path.name.startswith(upload.SPOOL_PREFIX)
     got.discard()
+
+
+def test_the_spool_budget_refuses_what_does_not_fit_and_gets_back_what_was_reserved() -> None:
+    budget = upload.SpoolBudget(100)
+    with budget.reserve(60):
+        with budget.reserve(40):
+            assert budget.reserved == 100
+            with pytest.raises(errors.ServiceUnavailable) as refused, budget.reserve(1):
+                pass
+        assert budget.reserved == 60
+        with pytest.raises(RuntimeError), budget.reserve(40):  # a failed import gives it back
+            raise RuntimeError("parse failed")
+        assert budget.reserved == 60
+    assert budget.reserved == 0
+    assert refused.value.code == "upload_capacity_exhausted"
+    assert refused.value.retry_after_s == upload.SPOOL_RETRY_AFTER_S
+
+
+def test_a_spool_budget_below_the_upload_ceiling_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="spool_budget_bytes"):
+        ImporterSettings(spool_budget_bytes=1 << 20, max_upload_bytes_ceiling=2 << 20)
+    assert ImporterSettings(spool_budget_bytes=2 << 20, max_upload_bytes_ceiling=2 << 20)
