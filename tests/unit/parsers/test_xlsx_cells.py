@@ -79,6 +79,35 @@ def test_a_report_whose_area_is_an_uncalculated_formula_says_so(tmp_path: Path) 
     assert "XLSX_FORMULAS_NOT_CALCULATED" in codes and "AREA_MISSING" in codes
 
 
+def test_a_measurement_left_as_an_uncalculated_formula_is_named_though_the_area_is_there(
+    tmp_path: Path,
+) -> None:
+    path = _saved(
+        tmp_path,
+        [
+            ["Total Roof Area", 1200],
+            ["Predominant Pitch", "6/12"],
+            ["Ridges (ft)", "=D1+D2"],
+            ["Eaves", "=D3"],
+        ],
+    )
+    report = _parse(path).report
+    assert report.summary.total_area_sqft == 1200
+    assert report.summary.edges.ridge is None
+    [warning] = [w for w in report.quality.warnings if w.code == "XLSX_FORMULAS_NOT_CALCULATED"]
+    assert warning.message.startswith("2 formula cells have no calculated value")
+    sheet = openpyxl.load_workbook(path).worksheets[0].title
+    assert f"Ridges (ft) ({sheet}!B3), Eaves ({sheet}!B4)." in warning.message
+
+
+def test_a_lone_measurement_heading_without_formulas_carries_no_formula_warning(
+    tmp_path: Path,
+) -> None:
+    path = _saved(tmp_path, [["Ridges"], ["Total Roof Area", 1200], ["Predominant Pitch", "6/12"]])
+    report = _parse(path).report
+    assert "XLSX_FORMULAS_NOT_CALCULATED" not in {w.code for w in report.quality.warnings}
+
+
 def test_calculated_workbooks_carry_no_formula_warning(tmp_path: Path) -> None:
     path = _saved(tmp_path, [["Total Roof Area", 1200], ["Predominant Pitch", "6/12"]])
     report = _parse(path).report

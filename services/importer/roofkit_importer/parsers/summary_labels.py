@@ -115,6 +115,14 @@ def _label_reading(label: str) -> tuple[tuple[str, ...], tuple[str, str] | None]
     return _reading(label)
 
 
+def is_measurement_label(label: str) -> bool:
+    """Whether ``label`` names a measurement (area, pitch, an edge total, an area at a pitch)."""
+    keys, at_pitch = _label_reading(label)
+    return at_pitch is not None or any(
+        key in _SUMMARY or known_edge_type(_edge_key(key)) or known_edge_type(key) for key in keys
+    )
+
+
 def _edge_key(key: str) -> str:
     key = key.removeprefix("total")
     for suffix in ("lengths", "length", "lf", "ft", "feet"):

@@ -418,7 +418,13 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
     return read
 
 
-def _read_key_values(sheet: Sheet, rows: range, summary: Summary, builder: ReportBuilder) -> int:
+def _read_key_values(
+    sheet: Sheet,
+    rows: range,
+    summary: Summary,
+    builder: ReportBuilder,
+    unvalued: list[str] | None,
+) -> int:
     read = 0
     for r in rows:
         row = sheet.rows[r]
@@ -439,6 +445,13 @@ def _read_key_values(sheet: Sheet, rows: range, summary: Summary, builder: Repor
             if len(parts) == 2:
                 label, value = parts[0], parts[1].strip()
         if value is None or _is_number(label):
+            if (
+                unvalued is not None
+                and len(filled) == 1
+                and isinstance(first, str)
+                and summary_labels.is_measurement_label(label)
+            ):
+                unvalued.append(f"{label.strip()} ({sheet.locator(r, col + 1)})")
             continue
         if summary_labels.apply_label(
             builder, summary, label, value, sheet.locator(r, value_col), unit_text=unit_text
@@ -447,17 +460,23 @@ def _read_key_values(sheet: Sheet, rows: range, summary: Summary, builder: Repor
     return read
 
 
-def interpret(sheets: list[Sheet], builder: ReportBuilder) -> bool:
-    """Read every sheet into ``builder``; ``False`` when no measurement was found at all."""
+def interpret(
+    sheets: list[Sheet], builder: ReportBuilder, unvalued: list[str] | None = None
+) -> bool:
+    """Read every sheet into ``builder``; ``False`` when no measurement was found at all.
+
+    ``unvalued``, when given, collects the measurement labels that stand alone in their row, with
+    the locator of the cell where their value was expected.
+    """
     tables = _Tables()
     reported = Summary()
     found = 0
     for sheet in sheets:
         header = find_header(sheet)
         if header is None:
-            found += _read_key_values(sheet, range(len(sheet.rows)), reported, builder)
+            found += _read_key_values(sheet, range(len(sheet.rows)), reported, builder, unvalued)
             continue
-        found += _read_key_values(sheet, range(header.row), reported, builder)
+        found += _read_key_values(sheet, range(header.row), reported, builder, unvalued)
         if header.kind == "facet":
             found += _read_facets(sheet, header, tables, builder)
         else:

@@ -204,11 +204,15 @@ def uncalculated_formulas(source: Source) -> int:
     return count
 
 
-def _not_calculated(count: int) -> str:
+def _not_calculated(count: int, unvalued: list[str] | None = None) -> str:
+    named = ""
+    if unvalued:
+        more = f" and {len(unvalued) - 3} more" if len(unvalued) > 3 else ""
+        named = f" Measurements without a value: {', '.join(unvalued[:3])}{more}."
     return (
         f"{count} formula cells have no calculated value (the workbook was saved by a program "
         "that does not calculate); they read as empty. Open and save it in a spreadsheet "
-        "application, or export the values."
+        f"application, or export the values.{named}"
     )
 
 
@@ -216,25 +220,28 @@ def parse(source: Source, limits: ParseLimits) -> ParseResult:
     check_container(source.path, source.name, limits, source.zip_entries)
     sheets = read_sheets(source.path, source.name, limits, source.data)
     builder = ReportBuilder(file=source.name, method="xlsx")
-    if not tables.interpret(sheets, builder):
+    unvalued: list[str] = []
+    if not tables.interpret(sheets, builder, unvalued):
         formulas = uncalculated_formulas(source)
         raise ParseError.for_file(
             "report_unsupported",
             source.name,
             "xlsx_formulas_not_calculated" if formulas else "no_measurements",
-            _not_calculated(formulas)
+            _not_calculated(formulas, unvalued)
             if formulas
             else "No roof measurements were found in any worksheet.",
         )
     report = builder.build()
-    if report.summary.total_area_sqft is None:
+    # The sheets are searched for uncalculated formulas only when something reads as missing: no
+    # area, or a measurement label standing without its value.
+    if report.summary.total_area_sqft is None or unvalued:
         formulas = uncalculated_formulas(source)
         if formulas:
             quality = report.quality
             quality.warnings.append(
                 ReportWarning(
                     code="XLSX_FORMULAS_NOT_CALCULATED",
-                    message=_not_calculated(formulas),
+                    message=_not_calculated(formulas, unvalued),
                     file=source.name,
                 )
             )
