@@ -48,7 +48,7 @@ async def serve(settings: OperatorSettings) -> None:
     async def readiness() -> dict[str, bool]:
         return {"nats": nc.is_connected, "kubernetes": watching.is_set()}
 
-    server = ops.server(ops.app(readiness), host=settings.http_host, port=settings.http_port)
+    server = ops.server(ops.app(readiness), settings)
     http = asyncio.create_task(ops.run_until_stopped(server, http_stop))
     http.add_done_callback(lambda _: halt.set())
     # Kopf cancels, when it stops, every task created after it started: the server's own tasks

@@ -29,6 +29,7 @@ from tests.e2e.helpers import (
     wait_for,
 )
 from tests.support import provision
+from tests.support.sockets import send_until_refused
 from tests.support.stack import INVALID_AUTH_PER_MINUTE, UPLOAD_CEILING
 
 IMPORT = "/api/v1/reports/import"
@@ -641,6 +642,32 @@ def test_503_when_the_spool_budget_is_taken_by_uploads_in_flight_then_room_again
         read_timeout_s=15,
     )
     assert status == 400 and b'"invalid_multipart"' in body
+
+
+def test_a_request_head_that_stops_arriving_gets_408_not_a_held_connection(
+    stack: DevStack, dev_key: str
+) -> None:
+    with socket.create_connection(("127.0.0.1", stack.http_port), timeout=15) as sock:
+        sock.sendall(f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ".encode())
+        answer = b""
+        while chunk := sock.recv(65536):  # ends only when the server closes
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    error = json.loads(body)["error"]
+    assert error["code"] == "request_timeout"
+    assert f"x-request-id: {error['request_id']}".encode() in head.lower()
+    assert dev_key not in answer.decode()
+
+
+def test_request_headers_without_end_get_431_before_they_use_memory(stack: DevStack) -> None:
+    with socket.create_connection(("127.0.0.1", stack.http_port), timeout=15) as sock:
+        sock.sendall(f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\n".encode())
+        sent = send_until_refused(sock, b"X-Filler: " + b"a" * 1000 + b"\r\n", 100_000)
+        answer = sock.recv(65536)
+    assert sent < 16 << 20  # of 100 MB: refused once past the limit (the rest is socket buffers)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b'"request_headers_too_large"' in answer
 
 
 def test_a_lying_content_length_longer_than_the_body_is_refused_not_hung(

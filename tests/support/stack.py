@@ -33,6 +33,7 @@ def stack() -> Iterator[DevStack]:
             "ROOFKIT_TRUSTED_PROXY_HOPS": "1",
             "ROOFKIT_INVALID_AUTH_PER_MINUTE": str(INVALID_AUTH_PER_MINUTE),
             "ROOFKIT_BODY_IDLE_TIMEOUT_S": "2",
+            "ROOFKIT_HTTP_HEAD_TIMEOUT_S": "2",
             "ROOFKIT_MAX_UPLOAD_BYTES_CEILING": str(UPLOAD_CEILING),
             "ROOFKIT_SPOOL_BUDGET_BYTES": str(UPLOAD_CEILING),
         },

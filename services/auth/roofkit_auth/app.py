@@ -68,7 +68,7 @@ async def serve(settings: AuthSettings) -> None:
     log.info("auth serving", extra={"subject": subjects.AUTH_VERIFY})
     try:
         await ops.run_until_stopped(
-            ops.server(ops.app(readiness), host=settings.http_host, port=settings.http_port),
+            ops.server(ops.app(readiness), settings),
             stop,
         )
     finally:

@@ -307,5 +307,5 @@ async def _purge_loop(repository: ImportRepository, spool: Path) -> None:
 async def serve(settings: ImporterSettings) -> None:
     """Serve the Partner API until SIGTERM."""
     stop = ops.stop_event()
-    server = ops.server(create_app(settings), host=settings.http_host, port=settings.http_port)
+    server = ops.server(create_app(settings), settings)
     await ops.run_until_stopped(server, stop)

@@ -55,7 +55,7 @@ async def serve(settings: RateLimitSettings) -> None:
     log.info("ratelimit serving", extra={"subject": subjects.RATELIMIT_TAKE})
     try:
         await ops.run_until_stopped(
-            ops.server(ops.app(readiness), host=settings.http_host, port=settings.http_port),
+            ops.server(ops.app(readiness), settings),
             stop,
         )
     finally:

@@ -22,6 +22,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from roofkit_runtime import metrics
+from roofkit_runtime.http_protocol import BoundedHeadProtocol
+from roofkit_runtime.settings import ServiceSettings
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
@@ -56,12 +58,19 @@ def app(readiness: ReadinessCheck) -> Starlette:
     return Starlette(routes=routes(readiness))
 
 
-def server(asgi: ASGIApp, *, host: str, port: int, log_level: str = "warning") -> uvicorn.Server:
-    """A uvicorn server for ``asgi`` that does not install its own signal handlers."""
+def server(
+    asgi: ASGIApp, settings: ServiceSettings, *, log_level: str = "warning"
+) -> uvicorn.Server:
+    """A uvicorn server for ``asgi`` on the process's HTTP address, with the request-head bounds
+    of :mod:`roofkit_runtime.http_protocol`, that does not install its own signal handlers."""
     config = uvicorn.Config(
         asgi,
-        host=host,
-        port=port,
+        host=settings.http_host,
+        port=settings.http_port,
+        http=BoundedHeadProtocol.with_limits(
+            head_timeout_s=settings.http_head_timeout_s,
+            max_head_bytes=settings.http_max_head_bytes,
+        ),
         log_level=log_level.lower(),
         access_log=False,
         lifespan="on",

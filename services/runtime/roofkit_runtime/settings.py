@@ -27,6 +27,17 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
     http_host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
     http_port: int = Field(8080, description="Port of /healthz, /readyz, /metrics (and the API).")
+    http_head_timeout_s: float = Field(
+        10.0,
+        description=(
+            "A request's line and headers must arrive within this many seconds of the "
+            "connection (or the request) starting, else 408 request_timeout."
+        ),
+    )
+    http_max_head_bytes: int = Field(
+        32 * 1024,
+        description="Largest request line plus headers, else 431 request_headers_too_large.",
+    )
     nats_request_timeout_s: float = Field(
         2.0, description="Timeout of one NATS request to another service, in seconds."
     )
