@@ -239,6 +239,7 @@ def test_400_invalid_multipart(client: httpx.Client, dev_key: str) -> None:
         ({}, {"metadata": '{"k": "' + "v" * 17000 + '"}'}, "invalid_metadata", "metadata"),
         ({}, {"metadata": '{"k": "a\\u0000b"}'}, "invalid_metadata", "metadata"),
         ({}, {"metadata": '{"a\\u0000": 1}'}, "invalid_metadata", "metadata"),
+        ({}, {"metadata": '{"a":' * 300 + "1" + "}" * 300}, "invalid_metadata", "metadata"),
     ],
 )
 def test_400_form_rules(

@@ -49,6 +49,8 @@ REPORT_ID = re.compile(r"^rpt_[0-9a-z]{1,64}$")
 """What :func:`new_id` makes for reports (with room to grow); anything else names no report."""
 FORMAT_HINTS = frozenset({"pdf", "xml", "json", "csv", "xlsx", "dxf", "zip"})
 METADATA_MAX_BYTES = 16 * 1024
+METADATA_MAX_DEPTH = 32
+"""Deepest nesting of objects and arrays in metadata (the object itself is level 1)."""
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -109,6 +111,19 @@ def check_external_id(external_id: str | None, code: str) -> str | None:
     return external_id
 
 
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest in ``value`` more than ``limit`` levels (iteratively:
+    orjson reads 1,024 levels but writes only 254, and recursion has its own limit)."""
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        level.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dict[str, Any]]:
     """external_id, format hint and metadata of the form, or InvalidRequest."""
     external_id = check_external_id(fields.get("external_id"), "invalid_field")
@@ -135,6 +150,13 @@ def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dic
         if not isinstance(parsed, dict):
             raise errors.InvalidRequest(
                 "metadata must be a JSON object.", code="invalid_metadata", param="metadata"
+            )
+        if _nested_deeper_than(parsed, METADATA_MAX_DEPTH):
+            raise errors.InvalidRequest(
+                f"metadata is nested too deeply: at most {METADATA_MAX_DEPTH} levels of objects "
+                "and arrays.",
+                code="invalid_metadata",
+                param="metadata",
             )
         problem = _wide_integer_problem(raw) if _LONG_DIGITS.search(raw) else None
         if problem is not None:

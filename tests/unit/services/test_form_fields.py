@@ -36,6 +36,9 @@ def test_metadata_with_nul_is_invalid_metadata(raw: str, ok: bool) -> None:
         ('{"claim": -9223372036854775809}', "64 bits"),
         ('{"a": ' + "[" * 1000 + "1" * 19 + "]" * 1000 + "}", "nested too deeply"),
         ("{not json", "JSON object (unexpected character"),
+        # orjson reads 1,024 levels but writes only 254: deeper metadata could not be stored.
+        ('{"a": ' * 300 + "1" + "}" * 300, "at most 32 levels"),
+        ('{"a": ' + "[" * 32 + "]" * 32 + "}", "at most 32 levels"),
     ],
 )
 def test_metadata_that_cannot_be_returned_as_given_is_refused(raw: str, says: str) -> None:
@@ -50,6 +53,7 @@ def test_metadata_that_cannot_be_returned_as_given_is_refused(raw: str, says: st
         '{"claim": 18446744073709551615, "low": -9223372036854775808}',  # the 64-bit ends
         '{"claim": "123456789012345678901234567890"}',  # a long id as a string
         '{"pi": 3.141592653589793}',
+        '{"a": ' + "[" * 31 + "]" * 31 + "}",  # 32 levels, the object included
     ],
 )
 def test_metadata_is_kept_exactly(raw: str) -> None:
