@@ -539,16 +539,19 @@ def test_411_for_chunked_bodies_before_authentication(stack: DevStack) -> None:
 def test_a_malformed_content_length_is_400_and_the_connection_closed(
     stack: DevStack, client: httpx.Client, roomy_key: str, framing: str
 ) -> None:
-    # Refused by the HTTP server's own parser (a bare 400, against request smuggling), before
-    # the application or any of its checks run.
+    # Refused by the HTTP server's own parser (against request smuggling), before the
+    # application or any of its checks run.
     key = idem()
-    status, _, _, closed = raw_request(
+    status, headers, body, closed = raw_request(
         stack.http_port,
         f"POST {IMPORT} HTTP/1.1\nHost: x\nAuthorization: Bearer {roomy_key}\n"
         f"Idempotency-Key: {key}\nContent-Type: multipart/form-data; boundary=b\n{framing}\n",
         b"hello",
     )
     assert status == 400 and closed
+    error = json.loads(body)["error"]
+    assert error["code"] == "malformed_request"
+    assert headers["x-request-id"] == error["request_id"]
     assert post(client, key=roomy_key, idempotency_key=key).status_code == 201  # the key is free
 
 

@@ -13,8 +13,13 @@ route can refuse them. This protocol adds two rules:
   plain close when nothing had.
 - The head may be at most ``max_head_bytes`` long. Else: 431 ``request_headers_too_large``.
 
-Both answers carry an ErrorResponse body with a fresh request id and ``Connection: close``, and
-the connection is closed.
+A request the HTTP parser cannot read (a malformed or repeated ``Content-Length``, one beside
+``Transfer-Encoding``, bytes no request line or header may hold) gets 400 ``malformed_request``
+instead of uvicorn's plain-text 400, so that it too is an ErrorResponse with an
+``X-Request-Id``.
+
+Every one of these answers carries an ErrorResponse body with a fresh request id and
+``Connection: close``, and the connection is closed.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-_REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
 def error_response(status: int, code: str, message: str) -> bytes:
@@ -110,6 +115,11 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._in_head = False
         self._disarm()
         super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        self._refuse(
+            400, "malformed_request", "The request is not well-formed HTTP/1.1 (RFC 9112)."
+        )
 
     def _arm(self) -> None:
         self._disarm()

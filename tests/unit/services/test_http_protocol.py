@@ -116,3 +116,11 @@ def test_a_head_within_the_limit_and_a_body_beyond_it_are_served(port: int) -> N
         answer = _read_all(sock)
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert answer.endswith(str(len(body)).encode())
+
+
+def test_a_request_the_parser_cannot_read_gets_an_error_response_not_plain_text(port: int) -> None:
+    with _connect(port) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello")
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert _error(answer)["code"] == "malformed_request"
