@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import random
 import struct
+import warnings
 import zipfile
 
 from tests.corpus.hostile import BILLION_LAUGHS, Hostile
@@ -23,6 +24,7 @@ REFUSED = ("report_unreadable", "zip_path_refused")
 TOO_MANY = ("payload_too_large", "zip_too_many_entries")
 TOO_LARGE = ("payload_too_large", "zip_expansion_too_large")
 RATIO = ("payload_too_large", "zip_ratio_too_high")
+DUPLICATE = ("report_unreadable", "zip_duplicate_entry")
 NESTED = ("report_unsupported", "zip_nested_archive")
 NOTHING = ("report_unsupported", "no_measurements")
 CSV = b"Facet,Area (sq ft),Pitch\nA,500,6/12\nB,500,6/12\n"
@@ -88,6 +90,16 @@ def overlapping() -> bytes:
     return data[:cd] + record + second + bytes(end)
 
 
+def same_name() -> bytes:
+    """Two entries named ``a.csv`` with different roofs: tools disagree on which one is the file."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore", UserWarning)
+        archive.writestr(zipfile.ZipInfo("a.csv"), CSV)
+        archive.writestr(zipfile.ZipInfo("a.csv"), CSV.replace(b"500", b"900"))
+    return buffer.getvalue()
+
+
 def _flip(data: bytes, seed: int, flips: int = 8) -> bytes:
     rng = random.Random(seed)
     out = bytearray(data)
@@ -139,6 +151,7 @@ def hostile_inputs() -> list[Hostile]:
             e({MALFORMED}),
         ),
         Hostile("overlapping-entries.zip", overlapping(), e({OK, MALFORMED})),
+        Hostile("same-name-entries.zip", same_name(), e({DUPLICATE})),
         Hostile(
             "encrypted-entry.zip",
             patch_local(patch_central(single("a.csv", CSV), flags=1), flags=1),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -159,6 +160,18 @@ def test_symbolic_link_entries_are_refused(tmp_path: Path) -> None:
         "report_unreadable",
         ["zip_path_refused"],
     )
+
+
+@pytest.mark.parametrize("second", ["dir/b.csv", "dir\\b.csv"])
+def test_two_entries_of_one_name_are_refused(second: str, tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate name
+        archive.writestr("dir/", b"")
+        archive.writestr("dir/b.csv", b"Facet,Area (sq ft),Pitch\nA,500,6/12\n")
+        archive.writestr("dir/", b"")  # a directory twice is harmless
+        archive.writestr(second, b"Facet,Area (sq ft),Pitch\nA,900,6/12\n")
+    assert _refusal(tmp_path, buffer.getvalue()) == ("report_unreadable", ["zip_duplicate_entry"])
 
 
 def test_expansion_limits_are_payload_too_large(tmp_path: Path) -> None:

@@ -62,6 +62,7 @@ REASONS: frozenset[str] = frozenset(
         "dxf_too_many_entities",
         "zip_malformed",
         "zip_path_refused",
+        "zip_duplicate_entry",
         "zip_too_many_entries",
         "zip_expansion_too_large",
         "zip_ratio_too_high",

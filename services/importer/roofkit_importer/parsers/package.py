@@ -3,11 +3,12 @@
 The archive is checked before anything is decompressed — entry count (``zip_too_many_entries``),
 declared expanded size per entry and in total (``zip_expansion_too_large``), compression ratio
 (``zip_ratio_too_high``), all answered with ``payload_too_large``; absolute paths, ``..`` and
-symbolic links are refused (``zip_path_refused``). Entries are then streamed to a private
-directory under names of our own, never the archive's, counting bytes as they come. ``__MACOSX/``
-and ``.DS_Store`` are skipped. An entry that is itself an archive is refused
-(``zip_nested_archive``) unless it is a format that is a ZIP by design (XLSX is parsed, an
-Xactimate ESX is kept as a CAD attachment).
+symbolic links are refused (``zip_path_refused``), and so are two entries of one name
+(``zip_duplicate_entry``: which of them a tool extracts differs from tool to tool). Entries are
+then streamed to a private directory under names of our own, never the archive's, counting bytes
+as they come. ``__MACOSX/`` and ``.DS_Store`` are skipped. An entry that is itself an archive is
+refused (``zip_nested_archive``) unless it is a format that is a ZIP by design (XLSX is parsed,
+an Xactimate ESX is kept as a CAD attachment).
 
 Each report entry is detected by content and parsed by its own parser; images and CAD files are
 kept as attachments. :mod:`package_merge` turns the parsed entries into one report.
@@ -82,8 +83,18 @@ def check_entries(infos: list[zipfile.ZipInfo], package: str, limits: ParseLimit
             f"The package has more than {limits.max_zip_entries} entries.",
         )
     total = 0
+    names: set[str] = set()
     for info in infos:
         _check_name(info, package)
+        name = info.filename.replace("\\", "/")
+        if name in names and not name.endswith("/"):
+            raise _fail(
+                "report_unreadable",
+                package,
+                "zip_duplicate_entry",
+                f"The package has more than one entry named {info.filename[:200]!r}.",
+            )
+        names.add(name)
         total += info.file_size
         if info.file_size > limits.max_zip_entry_bytes or total > limits.max_zip_expanded_bytes:
             raise _fail(
