@@ -390,6 +390,41 @@ def test_401_malformed_and_unknown_keys(
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="roofkit", error="invalid_token"'
 
 
+@pytest.mark.parametrize(
+    ("repeated", "status", "code"),
+    [
+        ("Authorization", 401, "api_key_malformed"),
+        ("Idempotency-Key", 400, "idempotency_key_invalid"),
+        ("Content-Type", 400, "invalid_content_type"),
+    ],
+)
+def test_a_header_that_counts_once_is_refused_when_repeated(
+    client: httpx.Client, dev_key: str, repeated: str, status: int, code: str
+) -> None:
+    """Two values, both valid on their own: which one counts would depend on the proxies."""
+    body = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="roof.csv"\r\n\r\n'
+        + CSV
+        + b"\r\n--b0undary--\r\n"
+    )
+    single = {
+        "Authorization": f"Bearer {dev_key}",
+        "Idempotency-Key": idem(),
+        "Content-Type": "multipart/form-data; boundary=b0undary",
+    }
+    second = {
+        "Authorization": f"Bearer {apikeys.generate()}",
+        "Idempotency-Key": idem(),
+        "Content-Type": "multipart/form-data; boundary=b0undary",
+    }
+    headers = [("X-Forwarded-For", client_address()), *single.items()]
+    headers.append((repeated, second[repeated]))
+    response = client.post(IMPORT, headers=headers, content=body)
+    assert response.status_code == status, response.text
+    assert error(response)["code"] == code
+    assert post(client, key=dev_key).status_code == 201  # each header once: imported
+
+
 def test_401_comes_before_400_and_never_reads_the_body(client: httpx.Client) -> None:
     response = post(
         client, key=apikeys.generate(), idempotency_key=None, headers={"Content-Type": "text/plain"}

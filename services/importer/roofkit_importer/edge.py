@@ -107,12 +107,14 @@ class Gate:
         return principal
 
     async def _authenticate(self, request: Request, client: str) -> Principal:
-        header = request.headers.get("authorization")
+        headers = request.headers.getlist("authorization")
         code: str | None
-        if header is None or not header.strip():
+        if not headers or (len(headers) == 1 and not headers[0].strip()):
             code, key = "api_key_missing", ""
+        elif len(headers) > 1:  # which one counts would depend on the proxy in front of us
+            code, key = "api_key_malformed", ""
         else:
-            scheme, _, key = header.strip().partition(" ")
+            scheme, _, key = headers[0].strip().partition(" ")
             key = key.strip()
             code = None
             if scheme.lower() != "bearer" or not apikeys.well_formed(key):
@@ -180,13 +182,20 @@ def check_declared(declared: int, limit: int) -> None:
 
 
 def check_idempotency_key(request: Request) -> str:
-    key = request.headers.get("idempotency-key")
-    if key is None:
+    keys = request.headers.getlist("idempotency-key")
+    if not keys:
         raise errors.InvalidRequest(
             "The Idempotency-Key header is required.",
             code="idempotency_key_missing",
             param="Idempotency-Key",
         )
+    if len(keys) > 1:
+        raise errors.InvalidRequest(
+            "Send the Idempotency-Key header once.",
+            code="idempotency_key_invalid",
+            param="Idempotency-Key",
+        )
+    key = keys[0]
     if not IDEMPOTENCY_KEY.match(key):
         raise errors.InvalidRequest(
             "Idempotency-Key must be 1-255 visible ASCII characters.",
