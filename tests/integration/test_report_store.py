@@ -16,6 +16,7 @@ from roofkit_importer.idempotency import ClaimState, StoredResponse
 from roofkit_importer.repository import (
     CHUNK_BYTES,
     ClaimLost,
+    ExternalIdTaken,
     ImportRepository,
     NewReport,
     OutgoingEvent,
@@ -24,6 +25,16 @@ from roofkit_runtime import db
 from tests.support import provision
 
 LONG = dt.timedelta(hours=24)
+NOTHING = {
+    "reports": 0,
+    "files": 0,
+    "events": 0,
+    "completed": 0,
+    "blobs": 0,
+    "content": b"",
+    "chunks": 0,
+}
+"""What :func:`_written` finds of a report that was not stored."""
 
 
 @pytest.fixture
@@ -63,6 +74,7 @@ async def _store(
     token: str | None = None,
     report_id: str | None = None,
     document: bytes = b'{"schema": "roofkit.report/v1"}',
+    external_id: str | None = None,
 ) -> str:
     """Claim a new Idempotency-Key and store one report of ``upload`` under it; its id."""
     idempotency_key = str(uuid.uuid4())
@@ -75,7 +87,7 @@ async def _store(
             id=report_id,
             workspace_id=key["workspace_id"],
             api_key_id=key["key_id"],
-            external_id=None,
+            external_id=external_id,
             format="csv",
             vendor="unknown",
             document=db.RawJSON(document),
@@ -179,15 +191,23 @@ async def test_a_lost_claim_writes_nothing(
     with pytest.raises(ClaimLost):
         # Another attempt took the claim over: our token no longer matches.
         await _store(repo, key, upload, sha256, token="taken-over", report_id=report_id)
-    assert _written(database_url, report_id, sha256) == {
-        "reports": 0,
-        "files": 0,
-        "events": 0,
-        "completed": 0,
-        "blobs": 0,
-        "content": b"",
-        "chunks": 0,
-    }
+    assert _written(database_url, report_id, sha256) == NOTHING
+
+
+@pytest.mark.parametrize("size", [100, CHUNK_BYTES + 1000], ids=["one-chunk", "two-chunks"])
+async def test_an_external_id_taken_since_the_check_names_the_report_and_writes_nothing(
+    repo: ImportRepository, key: dict[str, Any], database_url: str, tmp_path: Path, size: int
+) -> None:
+    """Two imports of one external_id both pass the early check; the store decides."""
+    external_id = f"job-{secrets.token_hex(4)}"
+    first_upload, first_sha = _upload(tmp_path, secrets.token_bytes(size))
+    first = await _store(repo, key, first_upload, first_sha, external_id=external_id)
+    upload, sha256 = _upload(tmp_path, secrets.token_bytes(size))
+    report_id = f"rpt_{secrets.token_hex(8)}"
+    with pytest.raises(ExternalIdTaken) as taken:
+        await _store(repo, key, upload, sha256, report_id=report_id, external_id=external_id)
+    assert taken.value.report_id == first
+    assert _written(database_url, report_id, sha256) == NOTHING
 
 
 async def test_a_list_page_ends_at_its_size_budget_and_always_holds_one_report(
