@@ -52,7 +52,7 @@ def write(sections: dict[str, list[Result]], command: str) -> str:
         ]
         for r in results:
             lines.append(
-                f"| {r.name} | {r.ours:,.3g} {r.unit} | {r.baseline:,.3g} {r.unit} | {r.ratio:.2f}× "
+                f"| {r.name} | {r.ours:,.3g} {r.unit} | {r.baseline:,.3g} {r.unit} | {r.ratio:.3g}× "
                 f"| {r.target} | {'yes' if r.met else '**no**'} |"
             )
         notes = [f"- {r.name}: {r.note}" for r in results if r.note]
