@@ -20,7 +20,6 @@ import os
 import re
 import tempfile
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from urllib.parse import unquote_to_bytes
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from roofkit_importer import errors, metrics, tenancy
+from roofkit_importer import errors, metrics, names, tenancy
 
 FIELD_LIMITS = {"external_id": 128, "format": 16, "metadata": 16 * 1024}
 MAX_PARTS = 8
@@ -52,13 +51,6 @@ class Upload:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
-
-
-def sanitize_filename(raw: str) -> str:
-    """The last path component, printable, at most 255 characters; ``upload`` if nothing is left."""
-    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
-    return name[:255] or "upload"
 
 
 _EXTENDED_FILENAME = re.compile(
@@ -312,7 +304,7 @@ class _FormReader:
                 raise errors.InvalidRequest(
                     "Send exactly one file per import.", code="too_many_files", param="file"
                 )
-            self.filename = sanitize_filename(
+            self.filename = names.upload_name(
                 filename_of(self._headers.get("content-disposition", ""), params.get(b"filename"))
             )
             self.file = _Spool(self.spool_dir)

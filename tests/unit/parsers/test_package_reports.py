@@ -130,6 +130,24 @@ def test_a_package_whose_only_report_fails_carries_that_reason(tmp_path: Path) -
     assert _refusal(tmp_path, data) == ("report_unreadable", ["xml_malformed"])
 
 
+def test_entry_names_are_printable_and_at_most_255_characters(tmp_path: Path) -> None:
+    """Names reach the response, every provenance entry, the event and the logs."""
+    long_dir = "d" * 20_000
+    data = zip_packages.zip_bytes(
+        {
+            f"{long_dir}/roof\x1b[31m.csv": b"Facet,Area (sq ft),Pitch\nA,500,6/12\n",
+            f"{long_dir}/notes.txt": b"site notes",
+        }
+    )
+    result = _parse(tmp_path, "package.zip", data)
+    names = [f.name for f in result.files[1:]]
+    # The end of the path, where the file's own name is, behind "…"; the escape's ESC dropped.
+    tails = [(long_dir + "/roof[31m.csv")[-254:], (long_dir + "/notes.txt")[-254:]]
+    assert names == ["…" + tail for tail in tails]
+    assert all(len(name) == 255 for name in names)
+    assert {p.file for p in result.report.provenance} == {names[0]}
+
+
 def test_a_package_without_reports_is_no_measurements(tmp_path: Path) -> None:
     data = zip_packages.zip_bytes({"photo.png": zip_packages.PNG})
     assert _refusal(tmp_path, data) == ("report_unsupported", ["no_measurements"])

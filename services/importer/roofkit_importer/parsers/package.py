@@ -25,6 +25,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from roofkit_importer import names
 from roofkit_importer.parsers import detection, package_merge, registry
 from roofkit_importer.parsers.detection import ZIP_ERRORS, Format
 from roofkit_importer.parsers.errors import ParseError
@@ -213,7 +214,7 @@ def _read(
                     "zip_malformed",
                     f"The package entry {info.filename[:200]!r} cannot be decompressed.",
                 ) from exc
-            name = info.filename
+            name = names.entry_name(info.filename)
             if size == 0:
                 others.append(_attachment(name, 0, sha, None, "ignored"))
                 continue
