@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from roofkit_importer import api, errors, http_errors, metrics, openapi, upload
+from roofkit_importer import api, errors, http_errors, metrics, openapi, outbox, upload
 from roofkit_importer.edge import Gate
 from roofkit_importer.gateway import NatsAuthenticator, NatsLimiter
 from roofkit_importer.outbox import OutboxRelay
@@ -296,11 +296,13 @@ async def _drain(nc: NatsClient) -> None:
 
 
 async def _purge_loop(repository: ImportRepository, spool: Path) -> None:
-    """Every five minutes: expired idempotency records, and spooled uploads nobody owns."""
+    """Every five minutes: expired idempotency records, outbox rows published a day ago, and
+    spooled uploads nobody owns."""
     while True:
         await asyncio.sleep(300)
         with contextlib.suppress(DependencyUnavailable):
             await repository.purge_idempotency()
+            await repository.purge_outbox(outbox.PUBLISHED_RETENTION)
         await asyncio.to_thread(upload.sweep_spool, spool)
 
 

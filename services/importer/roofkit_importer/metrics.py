@@ -38,6 +38,10 @@ OUTBOX_LAG = Gauge(
     "roofkit_outbox_lag_seconds", "Age of the oldest event in the outbox not yet published."
 )
 OUTBOX_PUBLISHED = Counter("roofkit_outbox_published_total", "Events published to JetStream.")
+OUTBOX_REJECTED = Counter(
+    "roofkit_outbox_rejected_total",
+    "Events set aside unpublished because the broker refuses them (larger than its max_payload).",
+)
 SPOOL_RESERVED = Gauge(
     "roofkit_importer_spool_reserved_bytes",
     "Spool space reserved by uploads being received or imported (declared Content-Length).",

@@ -3,7 +3,10 @@
 Rows are written in the import's transaction; the relay publishes them with ``Nats-Msg-Id`` set
 to the event id, so JetStream drops a second copy (a crash between publish and mark, or two
 importer replicas publishing the same row). While NATS is away rows wait; nothing is lost, and a
-rolled-back import never wrote a row.
+rolled-back import never wrote a row. An event the broker would refuse for good — larger than its
+``max_payload`` — is set aside (``rejected_at``, ``error``) and counted, so that it cannot hold
+back the events behind it; it stays in the table until it is cleared and sent again. Rows of
+published events are deleted a day after publication.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from roofkit_runtime.errors import DependencyUnavailable
 log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW_S = 600.0
+PUBLISHED_RETENTION = dt.timedelta(hours=24)
+"""How long the row of a published event is kept (JetStream keeps the event itself)."""
 
 
 async def ensure_stream(nc: NatsClient) -> None:
@@ -93,12 +98,12 @@ class OutboxRelay:
                 return published
             done = []
             for event in events:
-                await js.publish(
-                    event.subject,
-                    event.payload,
-                    timeout=2,
-                    headers={**event.headers, "Nats-Msg-Id": event.event_id},
-                )
+                headers = {**event.headers, "Nats-Msg-Id": event.event_id}
+                size = _message_size(event.payload, headers)
+                if size > self._nc.max_payload:
+                    await self._reject(event.event_id, size)
+                    continue
+                await js.publish(event.subject, event.payload, timeout=2, headers=headers)
                 done.append(event.event_id)
             await self._repo.mark_published(done)
             metrics.OUTBOX_PUBLISHED.inc(len(done))
@@ -107,3 +112,20 @@ class OutboxRelay:
                 metrics.OUTBOX_UNPUBLISHED.set(0)
                 metrics.OUTBOX_LAG.set(0.0)
                 return published
+
+    async def _reject(self, event_id: str, size: int) -> None:
+        error = f"{size} bytes with headers; the broker accepts at most {self._nc.max_payload}"
+        log.error(
+            "outbox relay: event refused by the broker",
+            extra={"event_id": event_id, "error": error},
+        )
+        await self._repo.mark_rejected(event_id, error)
+        metrics.OUTBOX_REJECTED.inc()
+
+
+def _message_size(payload: bytes, headers: dict[str, str]) -> int:
+    """What the server counts against ``max_payload``: the payload and the encoded headers."""
+    header_bytes = len(b"NATS/1.0\r\n\r\n") + sum(
+        len(k.encode()) + len(v.encode()) + 4 for k, v in headers.items()
+    )
+    return len(payload) + header_bytes

@@ -333,7 +333,7 @@ class ImportRepository:
                             outbox.c.headers,
                             outbox.c.created_at,
                         )
-                        .where(outbox.c.published_at.is_(None))
+                        .where(outbox.c.published_at.is_(None), outbox.c.rejected_at.is_(None))
                         .order_by(outbox.c.id)
                         .limit(limit)
                     )
@@ -352,6 +352,27 @@ class ImportRepository:
                     sa.update(outbox)
                     .where(outbox.c.event_id.in_(list(event_ids)))
                     .values(published_at=sa.func.now(), attempts=outbox.c.attempts + 1)
+                )
+
+    async def purge_outbox(self, published_before: dt.timedelta) -> int:
+        """Delete the rows of events published longer ago than ``published_before``."""
+        with db.translate_errors():
+            async with db.autocommit(self._engine) as conn:
+                result = await conn.execute(
+                    sa.delete(outbox).where(
+                        outbox.c.published_at < sa.func.now() - published_before
+                    )
+                )
+        return int(result.rowcount or 0)
+
+    async def mark_rejected(self, event_id: str, error: str) -> None:
+        """Set an event the broker refuses aside: it no longer holds back the ones behind it."""
+        with db.translate_errors():
+            async with db.autocommit(self._engine) as conn:
+                await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.event_id == event_id)
+                    .values(rejected_at=sa.func.now(), error=error, attempts=outbox.c.attempts + 1)
                 )
 
 

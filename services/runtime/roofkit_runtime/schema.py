@@ -164,10 +164,19 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("published_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default="0"),
+    # Set when the broker refuses the event for good (larger than its max_payload): the relay
+    # goes on with the events behind it; clearing it sends the event again.
+    Column("rejected_at", DateTime(timezone=True)),
+    Column("error", Text),
     Index(
         "ix_outbox_unpublished",
         "id",
-        postgresql_where=text("published_at IS NULL"),
+        postgresql_where=text("published_at IS NULL AND rejected_at IS NULL"),
+    ),
+    Index(
+        "ix_outbox_published_at",
+        "published_at",
+        postgresql_where=text("published_at IS NOT NULL"),
     ),
 )
 

@@ -176,6 +176,7 @@ def test_monitoring_objects_follow_their_flags_and_auto_stays_off_without_the_ap
         "RoofKitTargetDown",
         "RoofKitImporterErrors",
         "RoofKitImporterSpoolFull",
+        "RoofKitOutboxEventRejected",
     }
 
 
