@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
+import zipfile
 
 import httpx
 import psycopg
@@ -13,7 +15,7 @@ from roofkit_cli.devstack import DevStack
 from roofkit_events import subjects
 from roofkit_events.reports.v1 import reports_pb2
 from roofkit_runtime import natsio
-from tests.e2e.conftest import import_csv
+from tests.e2e.conftest import EXAMPLE_CSV, import_csv
 from tests.e2e.helpers import wait_for
 
 
@@ -99,3 +101,30 @@ def test_a_republished_event_is_dropped_as_a_duplicate(
         what="outbox drained again",
     )
     assert asyncio.run(_stream_messages(stack)) == messages + 1
+
+
+def test_a_package_of_many_long_entry_names_publishes_its_event_and_holds_back_none(
+    stack: DevStack, client: httpx.Client, dev_key: str
+) -> None:
+    """150 entries named with 20,000 characters each made a 3 MB event, which the broker refused
+    (max_payload 1 MB), and the relay then retried it forever before every later event."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("roof.csv", EXAMPLE_CSV.read_bytes())
+        for i in range(150):
+            archive.writestr(f"{i:03d}{'n' * 20_000}.txt", b"")
+    package = import_csv(client, dev_key, content=buffer.getvalue())
+    assert package.status_code == 201, package.text
+    names = [f["name"] for f in package.json()["source"]["files"]]
+    assert max(len(name) for name in names) == 255
+    wait_for(
+        lambda: asyncio.run(_last_event(stack))[0].report_id == package.json()["id"],
+        timeout_s=10,
+        what="the package's event",
+    )
+    after = import_csv(client, dev_key).json()["id"]
+    wait_for(
+        lambda: asyncio.run(_last_event(stack))[0].report_id == after,
+        timeout_s=10,
+        what="the next import's event",
+    )
