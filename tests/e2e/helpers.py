@@ -71,33 +71,38 @@ def raw_request(
     """Send bytes as they are; return (status, headers, body, server_closed_connection)."""
     with socket.create_connection(("127.0.0.1", port), timeout=read_timeout_s) as sock:
         sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        header_blob, _, rest = data.partition(b"\r\n\r\n")
-        lines = header_blob.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {
-            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])
-        }
-        length = int(headers.get("content-length", "0"))
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
+        return read_response(sock)
+
+
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes, bool]:
+    """One response from ``sock``: (status, headers, body, server_closed_connection)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    header_blob, _, rest = data.partition(b"\r\n\r\n")
+    lines = header_blob.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {
+        k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])
+    }
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    closed = False
+    try:
+        sock.settimeout(3)
+        closed = sock.recv(1) == b""
+    except ConnectionResetError:
+        closed = True
+    except TimeoutError:
         closed = False
-        try:
-            sock.settimeout(3)
-            closed = sock.recv(1) == b""
-        except ConnectionResetError:
-            closed = True
-        except TimeoutError:
-            closed = False
-        return status, headers, rest[:length], closed
+    return status, headers, rest[:length], closed
 
 
 def idem() -> str:

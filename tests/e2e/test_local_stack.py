@@ -7,9 +7,11 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import httpx
 import psutil
@@ -19,7 +21,7 @@ from roofkit_cli import infra
 from roofkit_cli.devstack import DevStack
 from roofkit_importer import upload
 from tests.e2e.conftest import EXAMPLE_CSV, REPO, import_csv
-from tests.e2e.helpers import wait_for
+from tests.e2e.helpers import multipart, read_response, wait_for
 from tests.support.infra import scratch_dir
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -171,6 +173,40 @@ def test_an_importer_that_died_mid_upload_leaves_no_spooled_file_behind(
     assert import_csv(client, dev_key).status_code == 201
     assert not left.exists()
     assert not [p for p in spool.iterdir() if p.name.startswith(upload.SPOOL_PREFIX)]
+
+
+def test_an_upload_in_flight_when_the_importer_gets_sigterm_is_finished_before_it_exits(
+    stack: DevStack, dev_key: str
+) -> None:
+    """The chart gives the importer's requests the pod's grace period less 10 s; the server
+    used to cancel them 5 s after SIGTERM, mid-upload."""
+    service = stack.add_service("importer", label="importer-draining")
+    metadata = json.dumps({"note": "x" * 9000}).encode()
+    body = multipart([("metadata", metadata, None), ("file", EXAMPLE_CSV.read_bytes(), "roof.csv")])
+    head = (
+        "POST /api/v1/reports/import HTTP/1.1\r\nHost: roofkit\r\n"
+        f"Authorization: Bearer {dev_key}\r\nIdempotency-Key: {uuid.uuid4()}\r\n"
+        "Content-Type: multipart/form-data; boundary=b0undary\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    process = service.process
+    assert process is not None
+    try:
+        with socket.create_connection(("127.0.0.1", service.port), timeout=30) as sock:
+            sock.sendall(head.encode() + body[:600])
+            process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            for offset in range(600, len(body), 600):  # 1.2 kB/s, above the body's minimum rate
+                time.sleep(0.5)
+                sock.sendall(body[offset : offset + 600])
+            assert time.monotonic() - started > 6  # longer than the old grace of 5 s
+            status, headers, answer, _ = read_response(sock)
+        assert status == 201, answer
+        assert headers["connection"] == "close"
+        assert process.wait(timeout=30) == 0
+    finally:
+        service.stop()
+        del stack.services["importer-draining"]
 
 
 def test_roofkit_dev_runs_everything_and_sigterm_stops_every_process() -> None:

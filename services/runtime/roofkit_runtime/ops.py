@@ -75,7 +75,7 @@ def server(
         access_log=False,
         lifespan="on",
         log_config=None,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     srv = uvicorn.Server(config)
     # The process owns SIGTERM/SIGINT (see stop_event); uvicorn must not capture them.

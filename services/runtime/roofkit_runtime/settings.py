@@ -38,6 +38,15 @@ class ServiceSettings(BaseSettings):
         32 * 1024,
         description="Largest request line plus headers, else 431 request_headers_too_large.",
     )
+    shutdown_grace_s: int = Field(
+        20,
+        ge=1,
+        description=(
+            "After SIGTERM, requests in flight get this many seconds to finish (an upload to "
+            "arrive, be parsed and stored) before they are cancelled; idle connections close "
+            "at once."
+        ),
+    )
     nats_request_timeout_s: float = Field(
         2.0, description="Timeout of one NATS request to another service, in seconds."
     )

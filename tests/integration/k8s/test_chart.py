@@ -89,6 +89,13 @@ def test_every_process_gets_its_port_probes_and_environment(helm_bin: Path) -> N
         assert container["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        # Requests in flight finish within the pod's grace, after the preStop sleep.
+        pod = deployments[f"roofkit-{component}"]["spec"]["template"]["spec"]
+        grace = int(env["ROOFKIT_SHUTDOWN_GRACE_S"]["value"])
+        pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {})
+        assert 1 <= grace <= pod["terminationGracePeriodSeconds"] - pre_stop.get("seconds", 0) - 5
+    importer = deployments["roofkit-importer"]["spec"]["template"]["spec"]["containers"][0]
+    assert {e["name"]: e for e in importer["env"]}["ROOFKIT_SHUTDOWN_GRACE_S"]["value"] == "50"
 
 
 def _mebibytes(quantity: str) -> float:
