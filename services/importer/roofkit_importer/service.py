@@ -78,23 +78,37 @@ def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
 
 
-_LONG_DIGITS = re.compile(r"\d{19}")
+class _NotAsGiven(Exception):
+    """Metadata that the stored JSONB could not return as the partner wrote it."""
 
 
-def _wide_integer_problem(raw: str) -> str | None:
-    """Why the JSON text cannot be kept as given: an integer outside 64 bits, which orjson reads
-    as a float (metadata is returned as given, so such a number is refused, not rounded)."""
+def _as_given_problem(raw: str) -> str | None:
+    """Why the JSON text cannot be kept as given: an integer outside 64 bits (orjson reads it
+    as a float), or a name twice in one object (JSONB keeps only the last; orjson too)."""
 
     def integer(text: str) -> int:
         value = int(text)
         if not -(2**63) <= value < 2**64:
-            raise OverflowError(text)
+            raise _NotAsGiven(
+                "metadata integers must fit in 64 bits; send larger numbers as strings."
+            )
         return value
 
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            names = [key for key, _ in pairs]
+            twice = next(key for index, key in enumerate(names) if key in names[:index])
+            raise _NotAsGiven(
+                f"metadata has the name {json.dumps(twice[:64])} twice in one object; "
+                "only one value could be kept."
+            )
+        return obj
+
     try:
-        json.loads(raw, parse_int=integer)
-    except OverflowError:
-        return "metadata integers must fit in 64 bits; send larger numbers as strings."
+        json.loads(raw, parse_int=integer, object_pairs_hook=unique)
+    except _NotAsGiven as exc:
+        return str(exc)
     except RecursionError:
         return "metadata is nested too deeply."
     return None
@@ -158,7 +172,7 @@ def validate_fields(fields: dict[str, str]) -> tuple[str | None, str | None, dic
                 code="invalid_metadata",
                 param="metadata",
             )
-        problem = _wide_integer_problem(raw) if _LONG_DIGITS.search(raw) else None
+        problem = _as_given_problem(raw)
         if problem is not None:
             raise errors.InvalidRequest(problem, code="invalid_metadata", param="metadata")
         # Stored as given, in JSONB, which cannot hold U+0000 (JSON text spells it \u0000).

@@ -39,6 +39,9 @@ def test_metadata_with_nul_is_invalid_metadata(raw: str, ok: bool) -> None:
         # orjson reads 1,024 levels but writes only 254: deeper metadata could not be stored.
         ('{"a": ' * 300 + "1" + "}" * 300, "at most 32 levels"),
         ('{"a": ' + "[" * 32 + "]" * 32 + "}", "at most 32 levels"),
+        # JSONB (and orjson) would keep only the last value: the partner's first one would be lost.
+        ('{"job": 1, "job": 2}', 'name "job" twice in one object'),
+        ('{"outer": [{"a": 1, "b": {"x": 1, "x": 1}}]}', 'name "x" twice'),
     ],
 )
 def test_metadata_that_cannot_be_returned_as_given_is_refused(raw: str, says: str) -> None:
@@ -54,6 +57,7 @@ def test_metadata_that_cannot_be_returned_as_given_is_refused(raw: str, says: st
         '{"claim": "123456789012345678901234567890"}',  # a long id as a string
         '{"pi": 3.141592653589793}',
         '{"a": ' + "[" * 31 + "]" * 31 + "}",  # 32 levels, the object included
+        '{"a": {"x": 1}, "b": {"x": 1}}',  # one name in two objects
     ],
 )
 def test_metadata_is_kept_exactly(raw: str) -> None:
