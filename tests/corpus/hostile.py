@@ -142,6 +142,11 @@ def hostile_inputs() -> list[Hostile]:
         Hostile(
             "other.json", b'{"hello": "world"}', _e(("report_unsupported", "json_unknown_dialect"))
         ),
+        Hostile(
+            "repeated-roof.json",
+            b'{"EAGLEVIEW_EXPORT": {"STRUCTURES": {"ROOF": {"@id": "1"}, "ROOF": {"@id": "2"}}}}',
+            _e(("report_unreadable", "json_duplicate_name")),
+        ),
         Hostile("truncated.xlsx", xlsx[: len(xlsx) // 2], _e(unreadable, unsupported)),
         Hostile(
             "bomb.xlsx",

@@ -51,6 +51,7 @@ REASONS: frozenset[str] = frozenset(
         "xml_unknown_dialect",
         "json_malformed",
         "json_too_deep",
+        "json_duplicate_name",
         "json_unknown_dialect",
         "geometry_invalid",
         # reserved for the PDF, DXF and ZIP parsers

@@ -21,13 +21,35 @@ def _fail(name: str, reason: str, message: str) -> ParseError:
     return ParseError.for_file("report_unreadable", name, reason, message)
 
 
+class _DuplicateName(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object, unless a name repeats in it: which copy a reader keeps differs from reader to
+    reader (Python's keeps the last), so a second ``ROOF`` would silently drop the first."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        names = [key for key, _ in pairs]
+        raise _DuplicateName(next(key for i, key in enumerate(names) if key in names[:i]))
+    return obj
+
+
 def load(data: bytes, name: str) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _fail(name, "json_malformed", "The JSON is not UTF-8.") from exc
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique)
+    except _DuplicateName as exc:
+        raise _fail(
+            name,
+            "json_duplicate_name",
+            f"The JSON has the name {json.dumps(exc.key[:64])} twice in one object.",
+        ) from exc
     except RecursionError as exc:
         raise _fail(name, "json_too_deep", "The JSON is nested too deeply.") from exc
     except ValueError as exc:
