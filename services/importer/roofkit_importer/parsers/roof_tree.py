@@ -18,7 +18,7 @@ from roofkit_importer.parsers import summary_labels
 from roofkit_importer.parsers.errors import ParseError
 from roofkit_importer.parsers.limits import ParseLimits
 from roofkit_importer.report import geometry as geo
-from roofkit_importer.report.assembly import ReportBuilder, StructureDraft
+from roofkit_importer.report.assembly import IdScope, ReportBuilder, StructureDraft
 from roofkit_importer.report.edge_types import edge_type
 from roofkit_importer.report.model import (
     Check,
@@ -103,12 +103,22 @@ def _points(roof: Node, name: str) -> dict[str, tuple[float, float, float]]:
                 f"Point {pid} has no x,y,z data ({point.locator}).",
             )
         x, y, z = (float(p or 0.0) for p in parts)
-        points[pid] = (x, y, z)
+        if points.setdefault(pid, (x, y, z)) != (x, y, z):
+            raise ParseError.for_file(
+                "report_unreadable",
+                name,
+                "geometry_invalid",
+                f"Point {pid} is defined twice, at two places ({point.locator}).",
+            )
     return points
 
 
 def _read_roof(
-    roof: Node, index: int, builder: ReportBuilder, limits: ParseLimits, dialect: str
+    roof: Node,
+    structure_id: str,
+    builder: ReportBuilder,
+    limits: ParseLimits,
+    dialect: str,
 ) -> StructureDraft:
     name = builder.file
     points = _points(roof, name)
@@ -120,7 +130,6 @@ def _read_roof(
         raise ParseError.for_file(
             "report_unreadable", name, "geometry_invalid", "The roof has too many geometry items."
         )
-    structure_id = roof.get("id") or str(index + 1)
     scope = f"structures[{structure_id}]"
 
     line_ends: dict[str, tuple[str, str]] = {}
@@ -135,21 +144,32 @@ def _read_roof(
                 "GEOMETRY_LINE_INVALID", f"Line {lid} does not join two points.", line.locator
             )
             continue
-        line_ends[lid] = (ends[0], ends[1])
         vendor = (line.get("type") or "").strip()
         line_kind: EdgeType = edge_type(vendor) if vendor else "unspecified"
         if dialect == "applicad" and line_kind == "ridge":
             line_kind = "ridge_and_hip"
+        if lid in line_ends and (line_ends[lid], line_types[lid]) != (
+            (ends[0], ends[1]),
+            (line_kind, vendor),
+        ):
+            raise ParseError.for_file(
+                "report_unreadable",
+                name,
+                "geometry_invalid",
+                f"Line {lid} is defined twice, differently ({line.locator}).",
+            )
+        line_ends[lid] = (ends[0], ends[1])
         line_types[lid] = (line_kind, vendor)
 
     facet_fields: list[dict[str, Any]] = []
+    facet_ids = IdScope()
     roof_lines: set[str] = set()
     penetration_lines: dict[str, list[str]] = {}
     stated_area = newell_area = 0.0
     pitch_gap = 0.0
     for face in faces:
         polygon = face.find("POLYGON")
-        fid = face.get("id") or f"F{len(facet_fields) + 1}"
+        fid = facet_ids.claim(face.get("id") or f"F{len(facet_fields) + 1}")
         kind = _FACE_KINDS.get((face.get("type") or "ROOF").upper(), "other")
         path = (polygon.get("path") if polygon else None) or ""
         line_ids = [p.strip() for p in path.split(",") if p.strip() in line_ends]
@@ -333,8 +353,10 @@ def interpret(root: Node, builder: ReportBuilder, limits: ParseLimits) -> None:
         summary_labels.finish_area_by_pitch(reported)
         if not is_blank(reported):
             builder.reported = reported
+    structure_ids = IdScope()
     for index, roof in enumerate(root.iter("ROOF")):
-        builder.structures.append(_read_roof(roof, index, builder, limits, dialect))
+        structure_id = structure_ids.claim(roof.get("id") or str(index + 1))
+        builder.structures.append(_read_roof(roof, structure_id, builder, limits, dialect))
     if builder.reported is None and not builder.structures:
         if dialect == "xactimate" and (
             builder.info.vendor_report_id or builder.property.address.raw

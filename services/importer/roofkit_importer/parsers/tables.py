@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pydantic import TypeAdapter
 
 from roofkit_importer.parsers import summary_labels
-from roofkit_importer.report.assembly import ReportBuilder, StructureDraft
+from roofkit_importer.report.assembly import IdScope, ReportBuilder, StructureDraft
 from roofkit_importer.report.edge_types import edge_type, known_edge_type
 from roofkit_importer.report.model import (
     EdgeTotals,
@@ -272,6 +272,8 @@ class _Tables:
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     edges: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict)
     """Per structure and edge type: total length and count."""
+    facet_ids: dict[str, IdScope] = field(default_factory=dict)
+    """Per structure: the facet ids given so far, in every table of the file."""
     reported_total_area: float | None = None
 
 
@@ -341,7 +343,10 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
         draft = drafts.get(structure)
         if draft is None:
             draft = drafts[structure] = []
-        facet_id = label or f"F{len(facets) + len(draft) + 1}"
+        ids = tables.facet_ids.get(structure)
+        if ids is None:
+            ids = tables.facet_ids[structure] = IdScope()
+        facet_id = ids.claim(label or f"F{len(facets) + len(draft) + 1}")
         draft.append(
             {
                 "id": facet_id,

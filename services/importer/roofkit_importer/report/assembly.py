@@ -37,6 +37,33 @@ MAX_WARNINGS_PER_CODE = 20
 _PROVENANCE_LIST = TypeAdapter(list[Provenance])
 
 
+class IdScope:
+    """Ids that must be unique together: a report's structures, or one structure's facets.
+
+    A source can repeat one (two CSV rows labelled ``Front``, two XML ``ROOF``s with one id);
+    the second becomes ``Front#2``, the third ``Front#3``, so that provenance and checks, which
+    name things by id, name one thing each. The label keeps the source's text.
+    """
+
+    __slots__ = ("_next", "_taken")
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._next: dict[str, int] = {}
+
+    def claim(self, wanted: str) -> str:
+        if wanted not in self._taken:
+            self._taken.add(wanted)
+            return wanted
+        number = self._next.get(wanted, 2)
+        while f"{wanted}#{number}" in self._taken:
+            number += 1
+        self._next[wanted] = number + 1
+        claimed = f"{wanted}#{number}"
+        self._taken.add(claimed)
+        return claimed
+
+
 @dataclass
 class StructureDraft:
     id: str
