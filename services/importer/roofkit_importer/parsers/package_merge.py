@@ -24,7 +24,6 @@ from roofkit_importer.parsers.limits import ParseLimits
 from roofkit_importer.parsers.result import ParseResult, Source, SourceFile
 from roofkit_importer.report import checks
 from roofkit_importer.report.model import (
-    EDGE_TYPES,
     Check,
     Conflict,
     ConflictValue,
@@ -116,52 +115,6 @@ def parse_entries(entries: list[Entry], limits: ParseLimits) -> None:
             _run(entry, dxf_with_companion, limits)
 
 
-def _value(summary: Summary, field: str) -> float | str | None:
-    if field.startswith("edges."):
-        total = getattr(summary.edges, field.split(".", 1)[1])
-        return None if total is None else total.length_ft
-    if field == "predominant_pitch":
-        return None if summary.predominant_pitch is None else summary.predominant_pitch.rise
-    if field.startswith("penetrations."):
-        value = getattr(summary.penetrations, field.split(".", 1)[1])
-    else:
-        value = getattr(summary, field)
-    return None if value is None else float(value) if isinstance(value, int | float) else str(value)
-
-
-def _tolerance(field: str, chosen: float) -> float:
-    if "area" in field:
-        return checks.area_tolerance(chosen)
-    if field in ("edges.drip_edge", "edges.ridge_and_hip"):
-        return 2 * checks.EDGE_TOL_FT  # a sum of two rounded lengths
-    if field.startswith("edges."):
-        return checks.EDGE_TOL_FT
-    if field == "predominant_pitch":
-        return checks.PITCH_TOL
-    if field == "squares":
-        return 0.01 + chosen * 5e-5 + 0.01
-    return 0.0
-
-
-SCALAR_FIELDS = (
-    "total_area_sqft",
-    "total_area_less_penetrations_sqft",
-    "squares",
-    "facet_count",
-    "predominant_pitch",
-    "stories",
-    "penetrations.count",
-    "penetrations.area_sqft",
-    *(f"edges.{t}" for t in EDGE_TYPES),
-)
-
-
-def _differs(field: str, chosen: float | str, value: float | str) -> bool:
-    if isinstance(chosen, float) and isinstance(value, float):
-        return abs(value - chosen) > _tolerance(field, chosen) + 1e-9
-    return value != chosen
-
-
 def _rank_name(entry: Entry) -> str:
     return RANK_NAMES[rank(entry)[0]]
 
@@ -169,15 +122,15 @@ def _rank_name(entry: Entry) -> str:
 def _merge_summary(ranked: list[Entry]) -> tuple[Summary, list[Conflict]]:
     best = ranked[0].report.summary.model_copy(deep=True)
     conflicts: list[Conflict] = []
-    for field in SCALAR_FIELDS:
-        values = [(e, _value(e.report.summary, field)) for e in ranked]
+    for field in checks.SCALAR_FIELDS:
+        values = [(e, checks.summary_value(e.report.summary, field)) for e in ranked]
         present = [(e, v) for e, v in values if v is not None]
         if not present:
             continue
         chosen_entry, chosen = present[0]
-        if _value(best, field) is None:
+        if checks.summary_value(best, field) is None:
             _copy(best, chosen_entry.report.summary, field)
-        disagree = [(e, v) for e, v in present[1:] if _differs(field, chosen, v)]
+        disagree = [(e, v) for e, v in present[1:] if checks.values_differ(field, chosen, v)]
         if disagree:
             conflicts.append(
                 Conflict(
@@ -288,7 +241,7 @@ def merge(entries: list[Entry]) -> tuple[RoofReport, list[SourceFile]]:
     confidence -= CONFLICT_PENALTY * len(conflicts)
     report.quality = Quality(
         checks=found,
-        conflicts=conflicts,
+        conflicts=[*(c for e in merged for c in e.report.quality.conflicts), *conflicts],
         warnings=warnings,
         confidence=round(min(1.0, max(0.0, confidence)), 3),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
+from roofkit_importer.report import checks
 from roofkit_importer.report.assembly import ReportBuilder
 from roofkit_importer.report.edge_types import compact, known_edge_type
 from roofkit_importer.report.model import AreaByPitch, EdgeTotal, Summary
@@ -203,6 +204,43 @@ def _set_summary(summary: Summary, path: str, value: Value, unit_text: str) -> b
     return True
 
 
+def _holder(summary: Summary, path: str) -> tuple[object, str]:
+    """The object holding ``path``'s value, and the attribute's name."""
+    parent: object = summary
+    *parents, leaf = path.split(".")
+    for part in parents:
+        parent = getattr(parent, part)
+    return parent, leaf
+
+
+def _first_stands(
+    builder: ReportBuilder,
+    summary: Summary,
+    prefix: str,
+    path: str,
+    earlier: object,
+    locator: str,
+) -> bool:
+    """Whether a value just read for ``path`` disagrees with one stated before it. Then the
+    earlier one is put back and the disagreement is listed in ``quality.conflicts``: a report's
+    summary comes before its details, and repeats of it (a footer, a later page) may be stale."""
+    if earlier is None or path not in checks.SCALAR_FIELDS:
+        return False
+    parent, leaf = _holder(summary, path)
+    stated = getattr(parent, leaf)
+    later = checks.summary_value(summary, path)
+    setattr(parent, leaf, earlier)
+    first = checks.summary_value(summary, path)
+    if first is None or later is None or not checks.values_differ(path, first, later):
+        # The same value again (within rounding): it corroborates the first, which stays, so
+        # that many small differences cannot walk the value away from what was first stated.
+        if first is None:
+            setattr(parent, leaf, stated)
+        return False
+    builder.conflict(prefix + path, first, later, locator)
+    return True
+
+
 def apply_label(
     builder: ReportBuilder,
     summary: Summary,
@@ -229,10 +267,13 @@ def apply_label(
     for key in keys:
         summary_path = _SUMMARY.get(key)
         if summary_path is not None:
-            if _set_summary(summary, summary_path, value, units):
+            parent, leaf = _holder(summary, summary_path)
+            earlier = getattr(parent, leaf)
+            if not _set_summary(summary, summary_path, value, units):
+                return False
+            if not _first_stands(builder, summary, prefix, summary_path, earlier, locator):
                 builder.record(prefix + summary_path, locator, value)
-                return True
-            return False
+            return True
     for key in keys:
         identity_path = _IDENTITY.get(key)
         if identity_path is not None:
@@ -253,8 +294,10 @@ def apply_label(
         if isinstance(value, str):
             found = _COUNT_IN_VALUE.search(value)
             count = int(found.group(1)) if found else None
+        earlier = getattr(summary.edges, edge)
         setattr(summary.edges, edge, EdgeTotal(length_ft=length, count=count))
-        builder.record(f"{prefix}edges.{edge}", locator, value)
+        if not _first_stands(builder, summary, prefix, f"edges.{edge}", earlier, locator):
+            builder.record(f"{prefix}edges.{edge}", locator, value)
         return True
     return False
 

@@ -16,6 +16,8 @@ from pydantic import TypeAdapter
 from roofkit_importer.report import checks, totals
 from roofkit_importer.report.model import (
     Check,
+    Conflict,
+    ConflictValue,
     Geometry,
     Method,
     Party,
@@ -31,6 +33,9 @@ from roofkit_importer.report.model import (
 
 MAX_WARNINGS_PER_CODE = 20
 """Warnings listed per code; the rest are counted in one ``WARNINGS_OMITTED`` warning."""
+MAX_CONFLICT_VALUES = 20
+"""Values listed in one field's conflict; a table repeating a label 60,000 times lists 20."""
+FIRST_STATEMENT = "first statement in the file"
 
 # One validation of the whole list in pydantic-core: about a third of the cost of building each
 # Provenance on its own (pydantic 2.14: 0.8 µs per item against 2.3 µs), and still validated.
@@ -91,6 +96,8 @@ class ReportBuilder:
     _omitted: dict[str, int] = field(default_factory=dict)
     extra_checks: list[Check] = field(default_factory=list)
     """Checks a parser ran itself (e.g. stated facet areas against the geometry's)."""
+    conflicts: dict[str, Conflict] = field(default_factory=dict)
+    """Per field: the values the file states for it that disagree, the first one chosen."""
 
     def record(
         self,
@@ -131,6 +138,27 @@ class ReportBuilder:
         self._per_code[code] = self._per_code.get(code, 0) + 1
         self.warnings.append(
             ReportWarning(code=code, message=message, file=self.file, locator=locator)
+        )
+
+    def conflict(
+        self, field_path: str, first: float | str, later: float | str, locator: str | None
+    ) -> None:
+        """The file states ``field_path`` again, as ``later``: the first statement stands."""
+        known = self.conflicts.get(field_path)
+        if known is None:
+            known = self.conflicts[field_path] = Conflict(
+                field=field_path,
+                values=[ConflictValue(file=self.file, value=first)],
+                chosen=first,
+                rule=FIRST_STATEMENT,
+            )
+        if len(known.values) < MAX_CONFLICT_VALUES:
+            known.values.append(ConflictValue(file=self.file, value=later))
+        self.warn(
+            "VALUE_CONFLICT",
+            f"The file states {field_path} as {first} and again as {later}; "
+            "the first statement is kept.",
+            locator,
         )
 
     def _computed(self, prefix: str, names: list[str], source: str) -> None:
@@ -198,6 +226,7 @@ class ReportBuilder:
             )
         report.quality = Quality(
             checks=found,
+            conflicts=list(self.conflicts.values()),
             warnings=list(self.warnings),
             confidence=checks.confidence(self.method, found, self.warnings),
         )

@@ -186,3 +186,51 @@ def confidence(method: str, checks: list[Check], warnings: list[ReportWarning]) 
     share = 1.0 if not checks else sum(c.passed for c in checks) / len(checks)
     score = base * (0.5 + 0.5 * share) - 0.05 * len(warnings)
     return round(min(1.0, max(0.0, score)), 3)
+
+
+def summary_value(summary: Summary, field: str) -> float | str | None:
+    """A scalar field of a summary (one of :data:`SCALAR_FIELDS`) as a comparable value."""
+    if field.startswith("edges."):
+        total = getattr(summary.edges, field.split(".", 1)[1])
+        return None if total is None else total.length_ft
+    if field == "predominant_pitch":
+        return None if summary.predominant_pitch is None else summary.predominant_pitch.rise
+    if field.startswith("penetrations."):
+        value = getattr(summary.penetrations, field.split(".", 1)[1])
+    else:
+        value = getattr(summary, field)
+    return None if value is None else float(value) if isinstance(value, int | float) else str(value)
+
+
+def _value_tolerance(field: str, chosen: float) -> float:
+    if "area" in field:
+        return area_tolerance(chosen)
+    if field in ("edges.drip_edge", "edges.ridge_and_hip"):
+        return 2 * EDGE_TOL_FT  # a sum of two rounded lengths
+    if field.startswith("edges."):
+        return EDGE_TOL_FT
+    if field == "predominant_pitch":
+        return PITCH_TOL
+    if field == "squares":
+        return 0.01 + chosen * 5e-5 + 0.01
+    return 0.0
+
+
+SCALAR_FIELDS = (
+    "total_area_sqft",
+    "total_area_less_penetrations_sqft",
+    "squares",
+    "facet_count",
+    "predominant_pitch",
+    "stories",
+    "penetrations.count",
+    "penetrations.area_sqft",
+    *(f"edges.{t}" for t in EDGE_TYPES),
+)
+
+
+def values_differ(field: str, chosen: float | str, value: float | str) -> bool:
+    """Whether two statements of ``field`` disagree beyond what rounding explains."""
+    if isinstance(chosen, float) and isinstance(value, float):
+        return abs(value - chosen) > _value_tolerance(field, chosen) + 1e-9
+    return value != chosen
