@@ -51,3 +51,47 @@ def test_the_same_warning_is_listed_once() -> None:
         builder.warn("EDGE_TYPE_UNKNOWN", "Edge type 'Zorp' is not a known edge type.", "row 2")
     builder.warn("EDGE_TYPE_UNKNOWN", "Edge type 'Zorp' is not a known edge type.", "row 3")
     assert [w.locator for w in builder.warnings] == ["row 2", "row 3"]
+
+
+def test_facet_rows_that_cannot_be_read_are_named_where_they_are(tmp_path: Path) -> None:
+    result = _parse(
+        tmp_path,
+        "odd.csv",
+        "Facet,Area (sq ft),Pitch\r\n"
+        "F1,100,6/12\r\nF2,n/a,6/12\r\nF3,-50,6/12\r\nF4,80,abc\r\nF5,70,6/0\r\n"
+        "Note,,\r\n",
+    )
+    facets = result.report.structures[0].geometry
+    assert facets is not None
+    assert [(f.id, f.pitch is None) for f in facets.facets] == [
+        ("F1", False),
+        ("F4", True),
+        ("F5", True),
+    ]
+    named = [
+        (w.code, w.locator, w.message)
+        for w in result.report.quality.warnings
+        if w.code != "CHECK_FAILED"
+    ]
+    assert named == [
+        (
+            "FACET_ROW_SKIPPED",
+            "row 3, column 2",
+            "Facet F2: the area 'n/a' is not a size; the row is not read.",
+        ),
+        (
+            "FACET_ROW_SKIPPED",
+            "row 4, column 2",
+            "Facet F3: the area '-50' is not a size; the row is not read.",
+        ),
+        (
+            "PITCH_UNREADABLE",
+            "row 5, column 3",
+            "Facet F4: the pitch 'abc' cannot be read; its pitch is unknown.",
+        ),
+        (
+            "PITCH_UNREADABLE",
+            "row 6, column 3",
+            "Facet F5: the pitch '6/0' cannot be read; its pitch is unknown.",
+        ),
+    ]

@@ -286,6 +286,17 @@ def _facet_kind(text: str) -> FacetKind:
     return "roof"
 
 
+def _skipped(
+    builder: ReportBuilder, label: str, area_cell: Cell, plan_cell: Cell, locator: str
+) -> None:
+    shown = " / ".join(t[:40] for t in (_text(area_cell), _text(plan_cell)) if t)
+    builder.warn(
+        "FACET_ROW_SKIPPED",
+        f"Facet {label or '(no label)'}: the area {shown!r} is not a size; the row is not read.",
+        locator,
+    )
+
+
 def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBuilder) -> int:
     roles = header.roles
     area_col, plan_col = roles.get("area"), roles.get("plan_area")
@@ -328,6 +339,8 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
                 )
             continue
         if area is None and plan is None:
+            if label and (_text(area_cell) or _text(plan_cell)):
+                _skipped(builder, label, area_cell, plan_cell, f"{before}{r + 1}{after}")
             continue
         pitch: Pitch | None = parse_pitch(
             raw_pitch.strip() if isinstance(raw_pitch, str) else raw_pitch
@@ -335,7 +348,15 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
         if area is None and plan is not None and pitch is not None:
             area = true_area(plan, pitch.rise)
         if area is None or area < 0 or (plan is not None and plan < 0):
+            _skipped(builder, label, area_cell, plan_cell, f"{before}{r + 1}{after}")
             continue
+        if pitch is None and _text(raw_pitch) and pitch_col is not None:
+            builder.warn(
+                "PITCH_UNREADABLE",
+                f"Facet {label or r + 1}: the pitch {_text(raw_pitch)[:40]!r} cannot be read; "
+                "its pitch is unknown.",
+                sheet.locator(r, pitch_col),
+            )
         structure = _text(structure_cell) or "1"
         kind = _facet_kind(_text(type_cell) + " " + label)
         azimuth = parse_number(azimuth_cell)
