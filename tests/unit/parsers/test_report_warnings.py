@@ -95,3 +95,29 @@ def test_facet_rows_that_cannot_be_read_are_named_where_they_are(tmp_path: Path)
             "Facet F5: the pitch '6/0' cannot be read; its pitch is unknown.",
         ),
     ]
+
+
+def test_edge_rows_that_cannot_be_read_are_named_where_they_are(tmp_path: Path) -> None:
+    result = _parse(
+        tmp_path,
+        "edges.csv",
+        "Type,Length (ft)\r\nRidge,40\r\nValley,n/a\r\nEave,-3\r\n,\r\n",
+    )
+    assert [
+        (w.code, w.locator, w.message)
+        for w in result.report.quality.warnings
+        if w.code.endswith("_ROW_SKIPPED")
+    ] == [
+        (
+            "EDGE_ROW_SKIPPED",
+            "row 3, column 2",
+            "Edge 'Valley': the length 'n/a' is not a length; the row is not read.",
+        ),
+        (
+            "EDGE_ROW_SKIPPED",
+            "row 4, column 2",
+            "Edge 'Eave': the length '-3' is not a length; the row is not read.",
+        ),
+    ]
+    ridge = result.report.summary.edges.ridge
+    assert ridge is not None and ridge.length_ft == 40.0

@@ -418,6 +418,13 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
             continue
         length = parse_length_ft(length_cell, unit)
         if length is None or length < 0:
+            if (type_text or label) and _text(length_cell):
+                builder.warn(
+                    "EDGE_ROW_SKIPPED",
+                    f"Edge {type_text or label!r}: the length {_text(length_cell)[:40]!r} is not "
+                    "a length; the row is not read.",
+                    f"{before}{r + 1}{after}",
+                )
             continue
         kind = known_edge_type(type_text) if type_text else None
         if kind is None:
