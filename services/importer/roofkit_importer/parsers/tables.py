@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pydantic import TypeAdapter
 
 from roofkit_importer.parsers import summary_labels
+from roofkit_importer.report import checks
 from roofkit_importer.report.assembly import IdScope, ReportBuilder, StructureDraft
 from roofkit_importer.report.edge_types import edge_type, known_edge_type
 from roofkit_importer.report.model import (
@@ -67,6 +68,9 @@ for _role, _words in {
 
 _UNIT_WORDS = {"sq", "ft", "sqft", "m", "m2", "m²", "in", "feet", "sf", "meters", "metres", "deg"}
 _TOTAL_WORDS = re.compile(r"^\s*(grand\s+)?(total|sum|totals)\b", re.I)
+_SUBTOTAL_WORDS = re.compile(r"^\s*sub\s*-?\s*(total|sum)s?\b", re.I)
+"""A subtotal row is neither a facet nor the report's total (a grand total may follow)."""
+_SKIPPED_WORDS = (_TOTAL_WORDS, _SUBTOTAL_WORDS)
 _LETTER = re.compile(r"[a-z]", re.I)
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _HEADER_SPLIT = re.compile(r"[^a-z0-9²]+")
@@ -274,7 +278,9 @@ class _Tables:
     """Per structure and edge type: total length and count."""
     facet_ids: dict[str, IdScope] = field(default_factory=dict)
     """Per structure: the facet ids given so far, in every table of the file."""
-    reported_total_area: float | None = None
+    stated_totals: dict[str, list[tuple[float, str, str]]] = field(default_factory=dict)
+    """Total rows' areas (with locator and text) in reading order: per structure named in the
+    row's structure cell, and ``""`` for the report (a total row with no structure)."""
 
 
 def _facet_kind(text: str) -> FacetKind:
@@ -295,6 +301,37 @@ def _skipped(
         f"Facet {label or '(no label)'}: the area {shown!r} is not a size; the row is not read.",
         locator,
     )
+
+
+def _total_field(structure: str) -> str:
+    prefix = f"structures[{structure}]." if structure else ""
+    return f"{prefix}summary.total_area_sqft"
+
+
+def _state_total(tables: _Tables, structure: str, area: float, locator: str, raw: str) -> None:
+    """A total row: a structure's subtotal when the row names one, else the report's total."""
+    if _TOTAL_WORDS.match(structure):  # "Total" written in the structure column
+        structure = ""
+    tables.stated_totals.setdefault(structure, []).append((area, locator, raw))
+
+
+def _settle_total(
+    builder: ReportBuilder,
+    field_path: str,
+    statements: list[tuple[float, str, str]],
+    first_recorded: bool = False,
+) -> float | None:
+    """The first statement of a total, in reading order; later ones that agree are recorded
+    beside it, ones that disagree are a conflict."""
+    if not statements:
+        return None
+    first = statements[0][0]
+    for index, (area, locator, raw) in enumerate(statements):
+        if index and checks.values_differ("total_area_sqft", first, area):
+            builder.conflict(field_path, first, area, locator)
+        elif index or not first_recorded:
+            builder.record(field_path, locator, raw)
+    return first
 
 
 def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBuilder) -> int:
@@ -326,6 +363,8 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
             cells_of(rows[r][:width] + padding)
         )
         label = _text(label_cell)
+        if _SUBTOTAL_WORDS.match(label):
+            continue
         area = parse_area_sqft(area_cell, area_unit_name)
         plan = parse_area_sqft(plan_cell, plan_unit)
         unlabeled_total = (
@@ -333,9 +372,12 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
         )
         if _TOTAL_WORDS.match(label) or unlabeled_total:
             if area is not None:
-                tables.reported_total_area = area
-                builder.record(
-                    "summary.total_area_sqft", f"{total_before}{r + 1}{total_after}", area
+                _state_total(
+                    tables,
+                    _text(structure_cell),
+                    area,
+                    f"{total_before}{r + 1}{total_after}",
+                    _text(area_cell if area_col is not None else plan_cell),
                 )
             continue
         if area is None and plan is None:
@@ -414,7 +456,7 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
         )
         type_text = _text(type_cell)
         label = _text(label_cell)
-        if _TOTAL_WORDS.match(label) or _TOTAL_WORDS.match(type_text):
+        if any(words.match(text) for words in _SKIPPED_WORDS for text in (label, type_text)):
             continue
         length = parse_length_ft(length_cell, unit)
         if length is None or length < 0:
@@ -514,12 +556,18 @@ def interpret(
             found += _read_facets(sheet, header, tables, builder)
         else:
             found += _read_edges(sheet, header, tables, builder)
-    if tables.reported_total_area is not None and reported.total_area_sqft is None:
-        reported.total_area_sqft = tables.reported_total_area
+    statements = tables.stated_totals.pop("", [])
+    if reported.total_area_sqft is not None:  # a summary label, recorded as it was read
+        statements = [(reported.total_area_sqft, "", ""), *statements]
+    total = _settle_total(
+        builder, "summary.total_area_sqft", statements, reported.total_area_sqft is not None
+    )
+    if total is not None:
+        reported.total_area_sqft = total
     summary_labels.finish_area_by_pitch(reported)
     if not is_blank(reported):
         builder.reported = reported
-    names = list(dict.fromkeys([*tables.facets, *tables.edges]))
+    names = list(dict.fromkeys([*tables.facets, *tables.edges, *tables.stated_totals]))
     for name in names:
         facets = tables.facets.get(name, [])
         computed = from_facets(facets) if facets else Summary()
@@ -531,10 +579,12 @@ def interpret(
                     for kind, (length, count) in edge_totals.items()
                 }
             )
+        subtotal = _settle_total(builder, _total_field(name), tables.stated_totals.get(name, []))
         builder.structures.append(
             StructureDraft(
                 id=name,
                 name=None if name == "1" else name,
+                reported=None if subtotal is None else Summary(total_area_sqft=subtotal),
                 computed=computed,
                 geometry=Geometry(facets=facets) if facets else None,
                 computed_from="rows",
