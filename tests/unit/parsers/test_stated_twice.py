@@ -95,3 +95,23 @@ def test_a_conflict_inside_a_package_entry_survives_the_merge(tmp_path: Path) ->
     assert [(c.field, c.rule) for c in report.quality.conflicts] == [
         ("summary.total_area_sqft", FIRST_STATEMENT)
     ]
+
+
+def test_an_area_at_one_pitch_stated_again_is_one_row(tmp_path: Path) -> None:
+    rows = (
+        b"Total Roof Area,1000\r\nRoof Area per Pitch 6/12,400\r\n"
+        b"Roof Area per Pitch 8/12,600\r\nRoof Area per Pitch 6/12,400\r\n"
+    )
+    report = _parse(tmp_path, "pitches.csv", rows)
+    assert [(r.pitch.rise, r.area_sqft, r.percent) for r in report.summary.area_by_pitch] == [
+        (6.0, 400.0, 40.0),
+        (8.0, 600.0, 60.0),
+    ]
+    assert report.quality.conflicts == []
+    assert [c.name for c in report.quality.checks if not c.passed] == []
+
+    differing = _parse(tmp_path, "differing.csv", rows.replace(b"6/12,400\r\n", b"6/12,450\r\n", 1))
+    assert [r.area_sqft for r in differing.summary.area_by_pitch] == [450.0, 600.0]
+    assert [(c.field, [v.value for v in c.values]) for c in differing.quality.conflicts] == [
+        ("summary.area_by_pitch[0]", [450.0, 400.0])
+    ]

@@ -261,8 +261,19 @@ def apply_label(
         area = parse_area_sqft(value, area_unit(units) or "sqft")
         if pitch is None or area is None:
             return False
-        summary.area_by_pitch.append(AreaByPitch(pitch=pitch, area_sqft=area))
-        builder.record(f"{prefix}area_by_pitch[{len(summary.area_by_pitch) - 1}]", locator, value)
+        index = next(
+            (i for i, row in enumerate(summary.area_by_pitch) if row.pitch.rise == pitch.rise),
+            None,
+        )
+        if index is None:
+            summary.area_by_pitch.append(AreaByPitch(pitch=pitch, area_sqft=area))
+            index = len(summary.area_by_pitch) - 1
+        else:  # the same pitch again: one row, the first statement standing
+            first = summary.area_by_pitch[index].area_sqft
+            if checks.values_differ("area_by_pitch", first, area):
+                builder.conflict(f"{prefix}area_by_pitch[{index}]", first, area, locator)
+                return True
+        builder.record(f"{prefix}area_by_pitch[{index}]", locator, value)
         return True
     for key in keys:
         summary_path = _SUMMARY.get(key)
