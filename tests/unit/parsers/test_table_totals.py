@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
+
 from roofkit_importer import parsers
 from roofkit_importer.report.model import RoofReport
 
@@ -91,3 +93,88 @@ def test_two_report_totals_that_disagree_keep_the_first(tmp_path: Path) -> None:
     assert [(c.field, [v.value for v in c.values]) for c in report.quality.conflicts] == [
         ("summary.total_area_sqft", [250.0, 300.0])
     ]
+
+
+GROUPED = (
+    "Structure,Facet,Area (sq ft),Pitch\r\n"
+    "Main,F1,100,6/12\r\n,F2,100,6/12\r\n{main_total}"
+    "Garage,F1,50,4/12\r\n,F2,30,4/12\r\n{garage_total}{grand_total}"
+)
+
+
+def _structures(report: RoofReport) -> list[tuple[str, float | None, list[str]]]:
+    return [
+        (
+            s.id,
+            s.summary.total_area_sqft,
+            [f.id for f in s.geometry.facets] if s.geometry is not None else [],
+        )
+        for s in report.structures
+    ]
+
+
+MAIN_AND_GARAGE = [("Main", 200.0, ["F1", "F2"]), ("Garage", 80.0, ["F1", "F2"])]
+
+
+def test_a_blank_structure_cell_continues_the_structure_above(tmp_path: Path) -> None:
+    # Before: the rows below each name became a third structure "1" holding F2 and F2#2.
+    report = _parse(tmp_path, GROUPED.format(main_total="", garage_total="", grand_total=""))
+    assert _structures(report) == MAIN_AND_GARAGE
+    assert report.summary.total_area_sqft == 280.0
+
+
+def test_grouped_subtotals_and_the_grand_total_are_told_apart(tmp_path: Path) -> None:
+    for grand in (",Total,280,\r\n", ",Grand Total,280,\r\n"):
+        report = _parse(
+            tmp_path,
+            GROUPED.format(
+                main_total=",Total,200,\r\n", garage_total=",Total,80,\r\n", grand_total=grand
+            ),
+        )
+        assert _structures(report) == MAIN_AND_GARAGE, grand
+        assert report.summary.total_area_sqft == 280.0
+        assert _failed(report) == [] and report.quality.conflicts == []
+        stated = [p.locator for p in report.provenance if p.field == "summary.total_area_sqft"]
+        assert stated == ["row 8, column 3"]
+
+
+def test_a_last_group_subtotal_is_no_grand_total(tmp_path: Path) -> None:
+    report = _parse(
+        tmp_path,
+        GROUPED.format(main_total=",Total,200,\r\n", garage_total=",Total,80,\r\n", grand_total=""),
+    )
+    assert _structures(report) == MAIN_AND_GARAGE
+    assert report.summary.total_area_sqft == 280.0  # the structures' sum, not Garage's 80
+    assert _failed(report) == []
+
+
+def test_a_grouped_edge_table_keeps_its_edges_with_their_structure(tmp_path: Path) -> None:
+    report = _parse(
+        tmp_path,
+        "Structure,Type,Length (ft)\r\nMain,Ridge,40\r\n,Eave,60\r\nGarage,Ridge,10\r\n,Eave,20\r\n",
+    )
+    edges = {
+        s.id: (s.summary.edges.ridge.length_ft, s.summary.edges.eave.length_ft)  # type: ignore[union-attr]
+        for s in report.structures
+    }
+    assert edges == {"Main": (40.0, 60.0), "Garage": (10.0, 20.0)}
+
+
+def test_merged_structure_cells_of_a_workbook_are_one_structure(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Structure", "Facet", "Area (sq ft)", "Pitch"])
+    for row in (
+        ["Main", "F1", 100, "6/12"],
+        [None, "F2", 100, "6/12"],
+        ["Garage", "F1", 50, "4/12"],
+    ):
+        sheet.append(row)
+    sheet.merge_cells("A2:A3")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    report = parsers.parse_file(
+        path, "merged.xlsx", format_hint=None, limits=parsers.ParseLimits()
+    ).report
+    assert _structures(report) == [("Main", 200.0, ["F1", "F2"]), ("Garage", 50.0, ["F1"])]

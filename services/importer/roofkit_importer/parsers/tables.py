@@ -71,6 +71,7 @@ _TOTAL_WORDS = re.compile(r"^\s*(grand\s+)?(total|sum|totals)\b", re.I)
 _SUBTOTAL_WORDS = re.compile(r"^\s*sub\s*-?\s*(total|sum)s?\b", re.I)
 """A subtotal row is neither a facet nor the report's total (a grand total may follow)."""
 _SKIPPED_WORDS = (_TOTAL_WORDS, _SUBTOTAL_WORDS)
+_GRAND_TOTAL = re.compile(r"^\s*grand\s+total", re.I)
 _LETTER = re.compile(r"[a-z]", re.I)
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _HEADER_SPLIT = re.compile(r"[^a-z0-9²]+")
@@ -334,6 +335,41 @@ def _settle_total(
     return first
 
 
+@dataclass(frozen=True, slots=True)
+class _PendingTotal:
+    group: str
+    area: float
+    locator: str
+    raw: str
+    label: str
+
+
+def _settle_pending(
+    tables: _Tables,
+    pending: list[_PendingTotal],
+    *,
+    more_facets: bool,
+    subtotals_seen: bool = False,
+) -> bool:
+    """Whose totals the blank-structure total rows of a group are; whether any was a subtotal.
+
+    Followed by more facets, such a row is its group's subtotal. At the table's end, of several
+    the last is the report's total and the others subtotals; a lone one is the report's total,
+    unless the table gave other groups subtotals (then it is the last group's). A row labelled
+    ``Grand total`` is always the report's.
+    """
+    found = False
+    for index, total in enumerate(pending):
+        last = index == len(pending) - 1
+        report = _GRAND_TOTAL.match(total.label) is not None or (
+            not more_facets and last and (index > 0 or not subtotals_seen)
+        )
+        _state_total(tables, "" if report else total.group, total.area, total.locator, total.raw)
+        found = found or not report
+    pending.clear()
+    return found
+
+
 def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBuilder) -> int:
     roles = header.roles
     area_col, plan_col = roles.get("area"), roles.get("plan_area")
@@ -358,6 +394,12 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
     drafts: dict[str, list[dict[str, object]]] = {}
     read = 0
     rows = sheet.rows
+    # Grouped tables name a structure once and leave the cell blank below it (or merge it):
+    # a blank structure cell continues the structure above. Total rows with a blank structure
+    # cell inside a group wait in ``pending`` until it is known whose total they are.
+    group = ""
+    pending: list[_PendingTotal] = []
+    subtotals = False
     for r in range(header.data_start, len(rows)):
         label_cell, area_cell, plan_cell, raw_pitch, structure_cell, type_cell, azimuth_cell = (
             cells_of(rows[r][:width] + padding)
@@ -372,13 +414,13 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
         )
         if _TOTAL_WORDS.match(label) or unlabeled_total:
             if area is not None:
-                _state_total(
-                    tables,
-                    _text(structure_cell),
-                    area,
-                    f"{total_before}{r + 1}{total_after}",
-                    _text(area_cell if area_col is not None else plan_cell),
-                )
+                locator = f"{total_before}{r + 1}{total_after}"
+                raw = _text(area_cell if area_col is not None else plan_cell)
+                named = _text(structure_cell)
+                if not named and group:
+                    pending.append(_PendingTotal(group, area, locator, raw, label))
+                else:
+                    _state_total(tables, named, area, locator, raw)
             continue
         if area is None and plan is None:
             if label and (_text(area_cell) or _text(plan_cell)):
@@ -399,7 +441,9 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
                 "its pitch is unknown.",
                 sheet.locator(r, pitch_col),
             )
-        structure = _text(structure_cell) or "1"
+        subtotals = _settle_pending(tables, pending, more_facets=True) or subtotals
+        group = _text(structure_cell) or group
+        structure = group or "1"
         kind = _facet_kind(_text(type_cell) + " " + label)
         azimuth = parse_number(azimuth_cell)
         facets = tables.facets.setdefault(structure, [])
@@ -427,6 +471,7 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
             f"{before}{r + 1}{after}",
             _text(area_cell if area_col is not None else plan_cell),
         )
+    _settle_pending(tables, pending, more_facets=False, subtotals_seen=subtotals)
     for structure, draft in drafts.items():
         tables.facets[structure].extend(_FACET_LIST.validate_python(draft))
     return read
@@ -450,6 +495,7 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
     padding: list[Cell] = [None] * (width + 1)
     read = 0
     rows = sheet.rows
+    group = ""
     for r in range(header.data_start, len(rows)):
         type_cell, label_cell, length_cell, count_cell, structure_cell = cells_of(
             rows[r][:width] + padding
@@ -480,7 +526,8 @@ def _read_edges(sheet: Sheet, header: Header, tables: _Tables, builder: ReportBu
             )
         count_value = parse_number(count_cell)
         count = int(count_value) if count_value is not None and count_value >= 0 else 1
-        structure = _text(structure_cell) or "1"
+        group = _text(structure_cell) or group  # a blank cell continues the structure above
+        structure = group or "1"
         edges = tables.edges.setdefault(structure, {})
         total_length, total_count = edges.get(kind, (0.0, 0))
         edges[kind] = (total_length + length, total_count + count)
