@@ -86,6 +86,25 @@ def test_plan_without_pitch_keeps_plan_area_and_warns_pitch_unknown(tmp_path: Pa
     assert "PITCH_UNKNOWN" in {w.code for w in report.quality.warnings}
 
 
+def test_two_pitch_labels_in_one_outline_keep_the_first_and_say_so(tmp_path: Path) -> None:
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 2
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (40, 0), (40, 30), (0, 30)], close=True)
+    msp.add_text("6/12", dxfattribs={"insert": (10, 10)})
+    msp.add_text("6/12", dxfattribs={"insert": (20, 10)})  # agrees: nothing to say
+    msp.add_text("9/12", dxfattribs={"insert": (30, 10)})
+    report = _parse(tmp_path, "labels.dxf", _dxf(doc)).report
+    facet = report.structures[0].geometry.facets[0]
+    assert facet.pitch is not None and facet.pitch.rise == 6.0
+    assert [(w.code, w.message) for w in report.quality.warnings if w.code.startswith("PITCH")] == [
+        (
+            "PITCH_LABELS_DISAGREE",
+            "Facet F1 holds more than one pitch label; the first, 6/12, is used (also: 9/12).",
+        )
+    ]
+
+
 def test_metric_drawing_is_converted_to_feet(tmp_path: Path) -> None:
     doc = ezdxf.new("R2010")
     doc.header["$INSUNITS"] = 6

@@ -191,6 +191,14 @@ def interpret(
         for facet in group.facets:
             locator = f"handle {facet.handles[0]}" if facet.handles else None
             builder.record(f"structures[{sid}].geometry.facets[{facet.id}]", locator, facet.layer)
+            if facet.overruled_pitches and facet.pitch is not None:
+                builder.warn(
+                    "PITCH_LABELS_DISAGREE",
+                    f"Facet {facet.label or facet.id} holds more than one pitch label; the "
+                    f"first, {facet.pitch.rise:g}/12, is used "
+                    f"(also: {', '.join(facet.overruled_pitches)}).",
+                    locator,
+                )
             if facet.kind == "roof" and facet.pitch is None:
                 builder.warn(
                     "PITCH_UNKNOWN",

@@ -58,6 +58,8 @@ class DxfFacet:
     uphill: tuple[float, float] | None = None
     """Unit plan vector pointing up the slope, when known."""
     points: list[Point] = field(default_factory=list)
+    overruled_pitches: list[str] = field(default_factory=list)
+    """Texts of pitch labels inside the outline that disagree with the first one read."""
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -191,7 +193,10 @@ def facets_2d(polygons: list[Polygon], labels: list[Label]) -> list[DxfFacet]:
             text = line.strip()
             found = dxf_layers.pitch(text) or (parse_pitch(text) if "°" in text else None)
             if found is not None:
-                owner.pitch = owner.pitch or found
+                if owner.pitch is None:
+                    owner.pitch = found
+                elif found.rise != owner.pitch.rise and len(owner.overruled_pitches) < 3:
+                    owner.overruled_pitches.append(text[:40])
             elif text and owner.label is None and len(text) <= 40:
                 owner.label = text
     for facet in facets:
