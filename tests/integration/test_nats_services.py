@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import nats
 import pytest
 
 from roofkit_cli.devstack import DevStack
@@ -129,6 +130,37 @@ async def test_a_subject_without_responders_is_dependency_unavailable(nats_url: 
             )
     finally:
         await nc.drain()
+
+
+async def test_a_responder_is_registered_with_the_server_when_serve_returns(
+    nats_url: str,
+) -> None:
+    """A service reports itself ready once ``serve`` returns: a request sent at once from
+    another connection must find it. nats-py can send the PING of a flush ahead of the SUB it
+    has queued; with one round trip, 23 of 1,000 such requests found no responders."""
+
+    async def handler(request: auth_pb2.VerifyRequest) -> auth_pb2.VerifyReply:
+        return auth_pb2.VerifyReply(ok=True)
+
+    server = await natsio.connect(nats_url, name="test-server")
+    client = await natsio.connect(nats_url, name="test-client")
+    unanswered = 0
+    try:
+        for n in range(1000):
+            subject = f"roofkit.test.v1.ready{n}.{time.time_ns()}"
+            responder = await natsio.serve(
+                server, subject, auth_pb2.VerifyRequest, handler, queue="q"
+            )
+            try:
+                await client.request(subject, b"", timeout=5)
+            except nats.errors.NoRespondersError:
+                unanswered += 1
+            assert responder.subscription is not None
+            await responder.subscription.unsubscribe()
+        assert unanswered == 0
+    finally:
+        await client.drain()
+        await server.drain()
 
 
 async def test_a_slow_request_does_not_hold_up_the_others_and_drain_waits_for_it(
