@@ -66,6 +66,25 @@ def test_waste_table_drawn_by_columns_is_read_by_position(tmp_path: Path) -> Non
     assert waste.rows[2].squares == pytest.approx(truth["total_area_sqft"] * 1.1 / 100, abs=0.01)
 
 
+def test_a_second_pitch_table_keeps_the_first_areas_and_names_the_difference(
+    tmp_path: Path,
+) -> None:
+    doc = pdf_reports._Doc()
+    for by_pitch in ({"6": 400.0, "8": 600.0}, {"6": 450.0, "8": 600.0}):
+        doc.page()
+        doc.line("Total Roof Area =1,000 sq ft")
+        pdf_reports._pitch_table(doc, by_pitch)
+    report = _parse(tmp_path, "pitches.pdf", doc.output()).report
+    # Before: the last table read replaced the first, silently.
+    assert [(r.pitch.rise, r.area_sqft) for r in report.summary.area_by_pitch] == [
+        (6.0, 400.0),
+        (8.0, 600.0),
+    ]
+    assert [(c.field, [v.value for v in c.values]) for c in report.quality.conflicts] == [
+        ("summary.area_by_pitch[0]", [400.0, 450.0])
+    ]
+
+
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [

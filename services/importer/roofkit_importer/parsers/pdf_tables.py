@@ -12,9 +12,10 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from roofkit_importer.parsers import summary_labels
 from roofkit_importer.parsers.pdf_text import Chunk, Row
 from roofkit_importer.report.assembly import ReportBuilder
-from roofkit_importer.report.model import AreaByPitch, Summary, WasteRow
+from roofkit_importer.report.model import Pitch, Summary, WasteRow
 from roofkit_importer.report.units import parse_area_sqft, parse_number, parse_pitch
 
 LOOKAHEAD_ROWS = 6
@@ -115,16 +116,18 @@ def read_pitch_areas(
         if _label(row).startswith("area"):
             areas = _values(row, columns)
             break
-    found: list[AreaByPitch] = []
+    found: list[tuple[Pitch, float]] = []
     for i, column in enumerate(columns):
         pitch = parse_pitch(column.chunk.text.replace(" ", ""))
         area = parse_area_sqft(areas.get(i))
         if pitch is not None and area is not None:
-            found.append(AreaByPitch(pitch=pitch, area_sqft=area))
+            found.append((pitch, area))
     if not found:
         return False
-    summary.area_by_pitch = found
-    builder.record(
-        f"{prefix}area_by_pitch", f"page {rows[start].page}, pitch table", rows[start].text
-    )
+    # A second pitch table of one scope (a repeat on a later page) adds no rows: a pitch stated
+    # again keeps its first area, and a different one is a conflict.
+    locator = f"page {rows[start].page}, pitch table"
+    for pitch, area in found:
+        summary_labels.state_pitch_area(builder, summary, prefix, pitch, area, locator)
+    builder.record(f"{prefix}area_by_pitch", locator, rows[start].text)
     return True

@@ -13,7 +13,7 @@ import re
 from roofkit_importer.report import checks
 from roofkit_importer.report.assembly import ReportBuilder
 from roofkit_importer.report.edge_types import compact, known_edge_type
-from roofkit_importer.report.model import AreaByPitch, EdgeTotal, Summary
+from roofkit_importer.report.model import AreaByPitch, EdgeTotal, Pitch, Summary
 from roofkit_importer.report.units import (
     area_unit,
     length_unit,
@@ -241,6 +241,25 @@ def _first_stands(
     return True
 
 
+def state_pitch_area(
+    builder: ReportBuilder, summary: Summary, prefix: str, pitch: Pitch, area: float, locator: str
+) -> int | None:
+    """Add the area at ``pitch`` to ``area_by_pitch``; its row's index, or ``None`` when the
+    pitch was stated before with another area (then the first stands and a conflict is noted)."""
+    index = next(
+        (i for i, row in enumerate(summary.area_by_pitch) if row.pitch.rise == pitch.rise),
+        None,
+    )
+    if index is None:
+        summary.area_by_pitch.append(AreaByPitch(pitch=pitch, area_sqft=area))
+        return len(summary.area_by_pitch) - 1
+    first = summary.area_by_pitch[index].area_sqft
+    if checks.values_differ("area_by_pitch", first, area):
+        builder.conflict(f"{prefix}area_by_pitch[{index}]", first, area, locator)
+        return None
+    return index
+
+
 def apply_label(
     builder: ReportBuilder,
     summary: Summary,
@@ -261,19 +280,9 @@ def apply_label(
         area = parse_area_sqft(value, area_unit(units) or "sqft")
         if pitch is None or area is None:
             return False
-        index = next(
-            (i for i, row in enumerate(summary.area_by_pitch) if row.pitch.rise == pitch.rise),
-            None,
-        )
-        if index is None:
-            summary.area_by_pitch.append(AreaByPitch(pitch=pitch, area_sqft=area))
-            index = len(summary.area_by_pitch) - 1
-        else:  # the same pitch again: one row, the first statement standing
-            first = summary.area_by_pitch[index].area_sqft
-            if checks.values_differ("area_by_pitch", first, area):
-                builder.conflict(f"{prefix}area_by_pitch[{index}]", first, area, locator)
-                return True
-        builder.record(f"{prefix}area_by_pitch[{index}]", locator, value)
+        index = state_pitch_area(builder, summary, prefix, pitch, area, locator)
+        if index is not None:
+            builder.record(f"{prefix}area_by_pitch[{index}]", locator, value)
         return True
     for key in keys:
         summary_path = _SUMMARY.get(key)
