@@ -121,3 +121,32 @@ def test_edge_rows_that_cannot_be_read_are_named_where_they_are(tmp_path: Path) 
     ]
     ridge = result.report.summary.edges.ridge
     assert ridge is not None and ridge.length_ft == 40.0
+
+
+def test_text_beside_an_area_that_is_no_unit_is_named(tmp_path: Path) -> None:
+    result = _parse(
+        tmp_path,
+        "typos.csv",
+        "Facet,Area (sq ft),Pitch\r\n"
+        "F1,12O,6/12\r\nF2,100 (est),6/12\r\nF3,200 sq ft,6/12\r\nF4,100*,6/12\r\nF5,1.5E+02,6/12\r\n",
+    )
+    geometry = result.report.structures[0].geometry
+    assert geometry is not None
+    # Nothing is dropped: each area is still its number, and the text left out is named.
+    assert [f.area_sqft for f in geometry.facets] == [12.0, 100.0, 200.0, 100.0, 150.0]
+    assert [
+        (w.locator, w.message)
+        for w in result.report.quality.warnings
+        if w.code == "AREA_TEXT_IGNORED"
+    ] == [
+        (
+            "row 2, column 2",
+            "Facet F1: the area '12O' was read as its number; 'o' beside it is not a unit "
+            "and was left out.",
+        ),
+        (
+            "row 3, column 2",
+            "Facet F2: the area '100 (est)' was read as its number; 'est' beside it is not a "
+            "unit and was left out.",
+        ),
+    ]

@@ -36,6 +36,7 @@ from roofkit_importer.report.units import (
     parse_length_ft,
     parse_number,
     parse_pitch,
+    stray_area_text,
     true_area,
 )
 
@@ -434,6 +435,15 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
         if area is None or area < 0 or (plan is not None and plan < 0):
             _skipped(builder, label, area_cell, plan_cell, f"{before}{r + 1}{after}")
             continue
+        for cell in (area_cell, plan_cell):
+            stray = stray_area_text(cell) if isinstance(cell, str) else None
+            if stray is not None:
+                builder.warn(
+                    "AREA_TEXT_IGNORED",
+                    f"Facet {label or r + 1}: the area {cell.strip()[:40]!r} was read as its "
+                    f"number; {stray[:20]!r} beside it is not a unit and was left out.",
+                    f"{before}{r + 1}{after}",
+                )
         if pitch is None and _text(raw_pitch) and pitch_col is not None:
             builder.warn(
                 "PITCH_UNREADABLE",

@@ -187,6 +187,19 @@ def area_unit(text: str) -> str | None:
     return None if match is None else _AREA_UNIT_WORDS[match.group(1)]
 
 
+_IGNORABLE_RE = re.compile(r"[\s()\[\].,;:*~\u2020\u2021]+")
+
+
+def stray_area_text(text: str) -> str | None:
+    """What an area cell says beside its number and unit, which reading it left out (``12O`` →
+    ``o``); ``None`` for a plain number, a number with its unit, or footnote marks."""
+    if _PLAIN_NUMBER_RE.fullmatch(text):
+        return None
+    rest = " ".join(_strip_number(text).replace("(", " ").replace(")", " ").split())
+    rest = _IGNORABLE_RE.sub("", _AREA_UNIT_RE.sub(" ", rest))
+    return rest or None
+
+
 def parse_length_ft(text: str | float | int | None, default_unit: str = "ft") -> float | None:
     """Feet from ``166'10"``, ``142ft 0in``, ``1,234.5``, ``12.5 m``, ``30 in``."""
     if text is None or isinstance(text, bool):
