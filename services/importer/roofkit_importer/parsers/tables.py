@@ -451,7 +451,8 @@ def _read_facets(sheet: Sheet, header: Header, tables: _Tables, builder: ReportB
                 "its pitch is unknown.",
                 sheet.locator(r, pitch_col),
             )
-        subtotals = _settle_pending(tables, pending, more_facets=True) or subtotals
+        if pending:
+            subtotals = _settle_pending(tables, pending, more_facets=True) or subtotals
         group = _text(structure_cell) or group
         structure = group or "1"
         kind = _facet_kind(_text(type_cell) + " " + label)
